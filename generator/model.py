@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from types import MappingProxyType
 from typing import Literal
 
 EntityType = Literal["person", "organisation", "place", "country", "event", "other"]
@@ -17,8 +16,6 @@ ENTITY_TYPES: tuple[EntityType, ...] = (
     "event",
     "other",
 )
-
-_EMPTY: Mapping[str, int] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -69,7 +66,7 @@ class Article:
     notes: tuple[str, ...] = ()
     no_notes: tuple[str, ...] = ()
     annotations: tuple[Annotation, ...] = ()
-    lines: Mapping[str, int] = field(default=_EMPTY, compare=False, repr=False)
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
     """Line number of each front-matter key, for diagnostics."""
 
 
@@ -88,7 +85,7 @@ class Entity:
     wikidata: str = ""
     facts: tuple[tuple[str, str], ...] = ()
     links: tuple[Link, ...] = ()
-    lines: Mapping[str, int] = field(default=_EMPTY, compare=False, repr=False)
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -115,7 +112,7 @@ class Note:
     triggers: tuple[str, ...] = ()
     entities: tuple[str, ...] = ()
     sources: tuple[Link, ...] = ()
-    lines: Mapping[str, int] = field(default=_EMPTY, compare=False, repr=False)
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

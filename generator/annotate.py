@@ -1,0 +1,154 @@
+"""Annotated articles: each article's Markdown parsed once, its token stream passed through the
+annotation passes (entity mentions, background notes, dates), then rendered to HTML."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from markdown_it.token import Token
+
+from generator import urls
+from generator.config import SiteConfig
+from generator.diagnostics import Diagnostic
+from generator.linker import (
+    LinkContext,
+    Mention,
+    PhraseMatcher,
+    build_entity_matcher,
+    link_mentions,
+    make_resolver,
+)
+from generator.markdown import parse, render, render_inline
+from generator.model import Article, Content, Entity
+
+
+@dataclass(frozen=True)
+class Registry:
+    """What every article's annotation needs, built once per build."""
+
+    config: SiteConfig
+    entities: Mapping[str, Entity]
+    matcher: PhraseMatcher
+    resolve: Callable[[str], str | None]
+
+    @classmethod
+    def build(cls, content: Content, config: SiteConfig) -> Registry:
+        return cls(
+            config=config,
+            entities={e.slug: e for e in content.entities},
+            matcher=build_entity_matcher(content.entities),
+            resolve=make_resolver(content.entities),
+        )
+
+    def entity_title(self, slug: str) -> str:
+        entity = self.entities[slug]
+        return f"{entity.name} – {entity.summary}" if entity.summary else entity.name
+
+
+@dataclass(frozen=True)
+class AnnotatedArticle:
+    """An article with its rendered lead and body and what the annotation passes found."""
+
+    article: Article
+    url: str
+    lead_html: str
+    body_html: str
+    mentions: tuple[Mention, ...]
+    diagnostics: tuple[Diagnostic, ...] = field(default=(), compare=False)
+
+    @property
+    def mentioned(self) -> tuple[str, ...]:
+        """The slugs of the entities this article names, in order of first mention."""
+        return tuple(dict.fromkeys(m.slug for m in self.mentions))
+
+    def first_mention(self, slug: str) -> Mention | None:
+        return next((m for m in self.mentions if m.slug == slug), None)
+
+
+def _link_context(article: Article, url: str, registry: Registry, line_offset: int) -> LinkContext:
+    config = registry.config
+    return LinkContext(
+        matcher=registry.matcher,
+        language=article.language,
+        path=article.path,
+        line_offset=line_offset,
+        link_all=config.link_all,
+        disabled=frozenset(article.no_link),
+        href=lambda slug: urls.relative(url, urls.entity(slug), config.directory_links),
+        title=registry.entity_title,
+        resolve=registry.resolve,
+    )
+
+
+def _annotate_tokens(
+    tokens: list[Token],
+    article: Article,
+    url: str,
+    registry: Registry,
+    line_offset: int,
+    seen: set[str],
+) -> tuple[list[Mention], list[Diagnostic]]:
+    ctx = _link_context(article, url, registry, line_offset)
+    return link_mentions(tokens, ctx, seen)
+
+
+def annotate_article(article: Article, registry: Registry) -> AnnotatedArticle:
+    """Parse, annotate and render one article. Pure: the same inputs give the same output."""
+    url = urls.article(article.slug, article.date)
+    allow_html = registry.config.allow_html
+    seen: set[str] = set()
+    mentions: list[Mention] = []
+    problems: list[Diagnostic] = []
+    lead_html = ""
+    if article.lead:
+        lead_tokens = parse(article.lead, allow_html)
+        lead_line = article.lines.get("lead", 1)
+        found, diags = _annotate_tokens(lead_tokens, article, url, registry, lead_line, seen)
+        mentions += found
+        problems += diags
+        lead_html = render_inline(lead_tokens, allow_html)
+    body_tokens = parse(article.body, allow_html)
+    found, diags = _annotate_tokens(body_tokens, article, url, registry, article.body_line, seen)
+    mentions += found
+    problems += diags
+    return AnnotatedArticle(
+        article=article,
+        url=url,
+        lead_html=lead_html,
+        body_html=render(body_tokens, allow_html),
+        mentions=tuple(mentions),
+        diagnostics=tuple(problems),
+    )
+
+
+def annotate_all(articles: Sequence[Article], registry: Registry) -> list[AnnotatedArticle]:
+    """Annotate every article, in order."""
+    return [annotate_article(a, registry) for a in articles]
+
+
+def annotate_text(
+    markdown: str,
+    path: str,
+    line: int,
+    language: str,
+    url: str,
+    registry: Registry,
+    disabled: frozenset[str] = frozenset(),
+) -> tuple[str, list[Diagnostic]]:
+    """Render an entity description or note body with its mentions linked."""
+    allow_html = registry.config.allow_html
+    tokens = parse(markdown, allow_html)
+    ctx = LinkContext(
+        matcher=registry.matcher,
+        language=language,
+        path=path,
+        line_offset=line,
+        link_all=registry.config.link_all,
+        disabled=disabled,
+        href=lambda slug: urls.relative(url, urls.entity(slug), registry.config.directory_links),
+        title=registry.entity_title,
+        resolve=registry.resolve,
+    )
+    _mentions, problems = link_mentions(tokens, ctx, set())
+    return render(tokens, allow_html), problems

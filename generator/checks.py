@@ -1,0 +1,110 @@
+"""Checks across files: problems no single file shows on its own."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from generator import urls
+from generator.config import SiteConfig
+from generator.diagnostics import Diagnostic, error
+from generator.linker import alias_conflicts
+from generator.model import Article, Content
+from generator.render import OutputFile
+
+
+def duplicate_urls(articles: Sequence[Article]) -> list[Diagnostic]:
+    """Two articles at one URL: an error at each later file, naming the first."""
+    first: dict[str, Article] = {}
+    problems = []
+    for article in sorted(articles, key=lambda a: a.path):
+        url = urls.article(article.slug, article.date)
+        if url in first:
+            other = first[url]
+            problems.append(
+                error(
+                    article.path,
+                    article.lines.get("slug") or article.lines.get("title"),
+                    f"the URL {url} is also the URL of {other.path}",
+                )
+            )
+        else:
+            first[url] = article
+    return problems
+
+
+def unknown_references(content: Content) -> list[Diagnostic]:
+    """Front-matter slugs that name no entity or note."""
+    entities = {e.slug for e in content.entities}
+    notes = {n.slug for n in content.notes}
+    problems = []
+    for article in content.articles:
+        for key, known, what in (
+            ("about", entities, "entity"),
+            ("no_link", entities, "entity"),
+            ("notes", notes, "note"),
+            ("no_notes", notes, "note"),
+        ):
+            for slug in getattr(article, key):
+                if slug not in known:
+                    problems.append(
+                        error(
+                            article.path,
+                            article.lines.get(key),
+                            f'"{key}": unknown {what} "{slug}"',
+                        )
+                    )
+    for note in content.notes:
+        for slug in note.entities:
+            if slug not in entities:
+                problems.append(
+                    error(
+                        note.path,
+                        note.lines.get("entities"),
+                        f'"entities": unknown entity "{slug}"',
+                    )
+                )
+    return problems
+
+
+def check_content(content: Content, config: SiteConfig) -> list[Diagnostic]:
+    """Every cross-file check on parsed content."""
+    return (
+        duplicate_urls(content.articles)
+        + unknown_references(content)
+        + alias_conflicts(content.entities)
+    )
+
+
+_REFERENCE = re.compile(r'\s(?:href|src)="([^"]*)"')
+_EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", re.IGNORECASE)
+
+
+def check_links(files: Iterable[OutputFile]) -> list[Diagnostic]:
+    """Every internal href and src in the HTML output must resolve to a file of the output.
+
+    This reads attributes of our own generated HTML, whose quoting the templates control.
+    """
+    files = list(files)
+    present = {f.path for f in files}
+    broken: dict[str, list[str]] = defaultdict(list)
+    for file in files:
+        if not file.path.endswith(".html") or file.path == urls.NOT_FOUND:
+            continue
+        base = posixpath.dirname(file.path)
+        for target in _REFERENCE.findall(file.data.decode("utf-8")):
+            if _EXTERNAL.match(target):
+                continue
+            path = target.split("#", 1)[0].split("?", 1)[0]
+            resolved = posixpath.normpath(posixpath.join(base, path)) if path else file.path
+            if path.endswith("/") or resolved == ".":
+                resolved = posixpath.join(resolved, "index.html").removeprefix("./")
+            if resolved not in present:
+                broken[file.path].append(target)
+    return [
+        error(f"site/{page}", None, f"broken internal link: {target}")
+        for page, targets in sorted(broken.items())
+        for target in dict.fromkeys(targets)
+    ]

@@ -1,0 +1,92 @@
+"""Site configuration: ``content/site.yaml`` read into a frozen value, every problem collected."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from dataclasses import dataclass
+from typing import Any
+
+from generator.diagnostics import Diagnostic, error
+from generator.frontmatter import key_lines, load_yaml, unknown_keys
+
+CONFIG_PATH = "content/site.yaml"
+LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """The site's settings. Every field has a default except the title."""
+
+    title: str
+    description: str = ""
+    language: str = "da"
+    timezone: str = "Europe/Copenhagen"
+    base_url: str = ""
+    page_size: int = 20
+    feed_size: int = 20
+    allow_html: bool = False
+    link: str = "first"
+    directory_links: bool = False
+    search: bool = True
+
+    @property
+    def link_all(self) -> bool:
+        return self.link == "all"
+
+
+_KEYS = tuple(SiteConfig.__dataclass_fields__)
+
+
+def _check_types(data: dict[str, Any], lines: dict[str, int], path: str) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+
+    def bad(key: str, message: str) -> None:
+        problems.append(error(path, lines.get(key), f'"{key}" {message}'))
+
+    for key in ("title", "description", "language", "timezone", "base_url", "link"):
+        if key in data and not isinstance(data[key], str):
+            bad(key, "must be a string")
+    for key in ("page_size", "feed_size"):
+        value = data.get(key, 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            bad(key, "must be a whole number of at least 1")
+    for key in ("allow_html", "directory_links", "search"):
+        if key in data and not isinstance(data[key], bool):
+            bad(key, "must be true or false")
+    if not str(data.get("title", "")).strip():
+        problems.append(error(path, 1, 'missing required key "title"'))
+    language = data.get("language", "da")
+    if isinstance(language, str) and not LANGUAGE_PATTERN.match(language):
+        bad("language", f'is not a language code like "da" or "en": "{language}"')
+    tz = data.get("timezone", "Europe/Copenhagen")
+    if isinstance(tz, str):
+        try:
+            zoneinfo.ZoneInfo(tz)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            bad("timezone", f'is not a known time zone: "{tz}"')
+    if data.get("link", "first") not in ("first", "all"):
+        bad("link", 'must be "first" or "all"')
+    base_url = data.get("base_url", "")
+    if isinstance(base_url, str) and base_url and not re.match(r"^https?://[^/]+", base_url):
+        bad("base_url", 'must be an absolute http(s) URL, like "https://example.org/arkiv/"')
+    return problems
+
+
+def parse_config(text: str, path: str = CONFIG_PATH) -> tuple[SiteConfig | None, list[Diagnostic]]:
+    """Parse site.yaml text into a SiteConfig, or report every problem in it."""
+    data, problems = load_yaml(text, path)
+    if problems:
+        return None, problems
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return None, [error(path, 1, "site.yaml must be a mapping of keys to values")]
+    lines = key_lines(text, 1)
+    problems = unknown_keys(data, _KEYS, lines, path, "site.yaml") + _check_types(data, lines, path)
+    if problems:
+        return None, problems
+    values = {k: v for k, v in data.items() if k in _KEYS}
+    if values.get("base_url") and not values["base_url"].endswith("/"):
+        values["base_url"] += "/"
+    return SiteConfig(**values), []

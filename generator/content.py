@@ -1,0 +1,319 @@
+"""The content stage: source files to Articles, Entities and Notes, with every problem collected."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
+from pathlib import PurePosixPath
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from generator.config import LANGUAGE_PATTERN, SiteConfig
+from generator.dates import parse_datetime
+from generator.diagnostics import Diagnostic, error
+from generator.frontmatter import FrontMatter, split, unknown_keys
+from generator.model import (
+    ENTITY_TYPES,
+    Annotation,
+    Article,
+    Content,
+    Entity,
+    Link,
+    Note,
+    SourceFile,
+)
+from generator.slugs import is_valid_slug, slugify
+
+ARTICLE_KEYS = (
+    "title",
+    "date",
+    "slug",
+    "language",
+    "lead",
+    "section",
+    "tags",
+    "source",
+    "byline",
+    "draft",
+    "updated",
+    "about",
+    "no_link",
+    "notes",
+    "no_notes",
+    "annotations",
+)
+ENTITY_KEYS = ("name", "type", "aliases", "summary", "wikidata", "facts", "links")
+NOTE_KEYS = ("title", "date", "date_end", "triggers", "entities", "sources", "language")
+WIKIDATA_PATTERN = re.compile(r"^Q[1-9][0-9]*$")
+
+
+class _Fields:
+    """Typed access to one file's front matter that records a diagnostic for each bad value."""
+
+    def __init__(self, fm: FrontMatter, path: str) -> None:
+        self.data = fm.data
+        self.lines = fm.lines
+        self.path = path
+        self.problems: list[Diagnostic] = []
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append(error(self.path, self.lines.get(key, 1), message))
+
+    def required_text(self, key: str) -> str:
+        value = self.data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            self.problems.append(error(self.path, 1, f'missing required front-matter key "{key}"'))
+            return ""
+        return self.text(key)
+
+    def text(self, key: str) -> str:
+        value = self.data.get(key, "")
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.fail(key, f'"{key}" must be text')
+            return ""
+        return str(value).strip()
+
+    def flag(self, key: str) -> bool:
+        value = self.data.get(key, False)
+        if not isinstance(value, bool):
+            self.fail(key, f'"{key}" must be true or false')
+            return False
+        return value
+
+    def text_list(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(
+            isinstance(v, str | int) and not isinstance(v, bool) for v in value
+        ):
+            self.fail(key, f'"{key}" must be a list of text values')
+            return ()
+        return tuple(str(v).strip() for v in value if str(v).strip())
+
+    def slug_list(self, key: str) -> tuple[str, ...]:
+        values = self.text_list(key)
+        for value in values:
+            if not is_valid_slug(value):
+                self.fail(key, f'"{key}" entry "{value}" is not a slug (lowercase a-z, 0-9, -)')
+        return values
+
+    def when(self, key: str, tz: str, required: bool) -> datetime | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.problems.append(
+                    error(self.path, 1, f'missing required front-matter key "{key}"')
+                )
+            return None
+        try:
+            return parse_datetime(value, tz)
+        except ValueError as exc:
+            self.fail(key, f'"{key}": {exc}')
+            return None
+
+    def day(self, key: str, tz: str, required: bool) -> date | None:
+        value = self.when(key, tz, required)
+        return value.date() if value else None
+
+    def language(self, default: str) -> str:
+        value = self.text("language") or default
+        if not LANGUAGE_PATTERN.match(value):
+            self.fail("language", f'"language" is not a language code like "da" or "en": "{value}"')
+            return default
+        return value
+
+    def links(self, key: str) -> tuple[Link, ...]:
+        value = self.data.get(key)
+        if value is None:
+            return ()
+        items = value if isinstance(value, list) else None
+        links: list[Link] = []
+        for item in items or [None]:
+            if (
+                not isinstance(item, dict)
+                or not isinstance(item.get("url"), str)
+                or not re.match(r"^https?://", item["url"])
+            ):
+                self.fail(
+                    key, f'"{key}" must be a list of entries with "title" and an http(s) "url"'
+                )
+                return ()
+            links.append(Link(str(item.get("title") or item["url"]), item["url"]))
+        return tuple(links)
+
+
+def _file_slug(path: str) -> str:
+    return PurePosixPath(path).stem
+
+
+def _annotations(fields: _Fields) -> tuple[Annotation, ...]:
+    value = fields.data.get("annotations")
+    if value is None:
+        return ()
+    line = fields.lines.get("annotations", 1)
+    if not isinstance(value, list):
+        fields.fail(
+            "annotations", '"annotations" must be a list of entries with "quote" and "note"'
+        )
+        return ()
+    result = []
+    for item in value:
+        if not (
+            isinstance(item, dict)
+            and isinstance(item.get("quote"), str)
+            and isinstance(item.get("note"), str)
+            and item["quote"].strip()
+        ):
+            fields.fail("annotations", 'each annotation needs a "quote" and a "note", both text')
+            continue
+        result.append(Annotation(item["quote"].strip(), item["note"].strip(), line))
+    return tuple(result)
+
+
+def parse_article(
+    source: SourceFile, config: SiteConfig
+) -> tuple[Article | None, list[Diagnostic]]:
+    """Parse one article file; None and diagnostics when it cannot be used."""
+    fm, problems = split(source.text, source.path)
+    if fm is None:
+        return None, problems
+    f = _Fields(fm, source.path)
+    f.problems.extend(unknown_keys(fm.data, ARTICLE_KEYS, fm.lines, source.path, "front-matter"))
+    title = f.required_text("title")
+    when = f.when("date", config.timezone, required=True)
+    if when is not None:
+        when = when.astimezone(ZoneInfo(config.timezone))
+    slug = f.text("slug") or slugify(title or _file_slug(source.path))
+    if not is_valid_slug(slug):
+        f.fail("slug", f'"slug" must be lowercase a-z, 0-9 and single hyphens, not "{slug}"')
+    article = Article(
+        path=source.path,
+        slug=slug,
+        title=title,
+        date=when or datetime(1970, 1, 1),
+        language=f.language(config.language),
+        body=fm.body,
+        body_line=fm.body_line,
+        lead=f.text("lead"),
+        section=f.text("section"),
+        tags=f.text_list("tags"),
+        source=f.text("source"),
+        byline=f.text("byline"),
+        draft=f.flag("draft"),
+        updated=f.when("updated", config.timezone, required=False),
+        about=f.slug_list("about"),
+        no_link=f.slug_list("no_link"),
+        notes=f.slug_list("notes"),
+        no_notes=f.slug_list("no_notes"),
+        annotations=_annotations(f),
+        lines=dict(fm.lines),
+    )
+    return (None if f.problems else article), f.problems
+
+
+def parse_entity(source: SourceFile, config: SiteConfig) -> tuple[Entity | None, list[Diagnostic]]:
+    """Parse one entity file from ``content/entities/<slug>.md``."""
+    fm, problems = split(source.text, source.path)
+    if fm is None:
+        return None, problems
+    f = _Fields(fm, source.path)
+    f.problems.extend(unknown_keys(fm.data, ENTITY_KEYS, fm.lines, source.path, "entity"))
+    slug = _file_slug(source.path)
+    if not is_valid_slug(slug):
+        f.problems.append(error(source.path, None, f'file name "{slug}" is not a valid slug'))
+    name = f.required_text("name")
+    kind = f.required_text("type")
+    if kind and kind not in ENTITY_TYPES:
+        f.fail("type", f'"type" must be one of {", ".join(ENTITY_TYPES)}, not "{kind}"')
+    wikidata = f.text("wikidata")
+    if wikidata and not WIKIDATA_PATTERN.match(wikidata):
+        f.fail("wikidata", f'"wikidata" must be a Wikidata id like "Q7747", not "{wikidata}"')
+    facts = fm.data.get("facts") or {}
+    if not isinstance(facts, dict):
+        f.fail("facts", '"facts" must be a mapping of labels to values')
+        facts = {}
+    entity = Entity(
+        path=source.path,
+        slug=slug,
+        name=name,
+        type=kind,  # type: ignore[arg-type]
+        body=fm.body,
+        body_line=fm.body_line,
+        aliases=f.text_list("aliases"),
+        summary=f.text("summary"),
+        wikidata=wikidata,
+        facts=tuple((str(k), str(v)) for k, v in facts.items()),
+        links=f.links("links"),
+        lines=dict(fm.lines),
+    )
+    return (None if f.problems else entity), f.problems
+
+
+def parse_note(source: SourceFile, config: SiteConfig) -> tuple[Note | None, list[Diagnostic]]:
+    """Parse one background note from ``content/notes/<slug>.md``."""
+    fm, problems = split(source.text, source.path)
+    if fm is None:
+        return None, problems
+    f = _Fields(fm, source.path)
+    f.problems.extend(unknown_keys(fm.data, NOTE_KEYS, fm.lines, source.path, "note"))
+    slug = _file_slug(source.path)
+    if not is_valid_slug(slug):
+        f.problems.append(error(source.path, None, f'file name "{slug}" is not a valid slug'))
+    title = f.required_text("title")
+    day = f.day("date", config.timezone, required=True)
+    end = f.day("date_end", config.timezone, required=False)
+    if day and end and end < day:
+        f.fail("date_end", '"date_end" is before "date"')
+    note = Note(
+        path=source.path,
+        slug=slug,
+        title=title,
+        date=day or date(1970, 1, 1),
+        body=fm.body,
+        body_line=fm.body_line,
+        language=f.language(config.language),
+        date_end=end,
+        triggers=f.text_list("triggers"),
+        entities=f.slug_list("entities"),
+        sources=f.links("sources"),
+        lines=dict(fm.lines),
+    )
+    return (None if f.problems else note), f.problems
+
+
+Parser = Callable[[SourceFile, SiteConfig], tuple[Any, list[Diagnostic]]]
+KINDS: Mapping[str, Parser] = {
+    "content/articles/": parse_article,
+    "content/entities/": parse_entity,
+    "content/notes/": parse_note,
+}
+
+
+def parse_content(
+    sources: Iterable[SourceFile], config: SiteConfig, drafts: bool = False
+) -> tuple[Content, list[Diagnostic]]:
+    """Parse every source file; drafts are left out unless ``drafts``."""
+    parsed: dict[str, list[Any]] = {prefix: [] for prefix in KINDS}
+    problems: list[Diagnostic] = []
+    for source in sources:
+        prefix = next((p for p in KINDS if source.path.startswith(p)), None)
+        if prefix is None:
+            continue
+        value, found = KINDS[prefix](source, config)
+        problems.extend(found)
+        if value is not None:
+            parsed[prefix].append(value)
+    articles = [a for a in parsed["content/articles/"] if drafts or not a.draft]
+    articles.sort(key=lambda a: (-a.date.timestamp(), a.slug, a.path))
+    content = Content(
+        articles=tuple(articles),
+        entities=tuple(sorted(parsed["content/entities/"], key=lambda e: e.slug)),
+        notes=tuple(sorted(parsed["content/notes/"], key=lambda n: (n.date, n.slug))),
+    )
+    return content, problems

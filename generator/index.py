@@ -1,0 +1,113 @@
+"""The site index: URLs, listings, backlinks and related entities, computed from annotated articles."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from generator.annotate import AnnotatedArticle
+from generator.config import SiteConfig
+from generator.diagnostics import Diagnostic, warning
+from generator.model import Entity, Note
+
+
+@dataclass(frozen=True)
+class EntityRefs:
+    """The articles that name an entity (indexes into ``SiteIndex.articles``) and its neighbours."""
+
+    about: tuple[int, ...]
+    mentioned: tuple[int, ...]
+    related: tuple[tuple[str, int], ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.about) + len(self.mentioned)
+
+
+@dataclass(frozen=True)
+class SiteIndex:
+    """Everything the views need to know about the whole site, in a stable order."""
+
+    config: SiteConfig
+    articles: tuple[AnnotatedArticle, ...]
+    entities: Mapping[str, Entity]
+    notes: Mapping[str, Note]
+    sections: Mapping[str, tuple[int, ...]]
+    tags: Mapping[str, tuple[int, ...]]
+    months: Mapping[tuple[int, int], tuple[int, ...]]
+    entity_refs: Mapping[str, EntityRefs]
+
+
+RELATED_LIMIT = 10
+
+
+def _group(keys_per_article: Sequence[Sequence[str]]) -> dict[str, tuple[int, ...]]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, keys in enumerate(keys_per_article):
+        for key in dict.fromkeys(keys):
+            groups[key].append(i)
+    return {key: tuple(groups[key]) for key in sorted(groups, key=lambda k: (k.lower(), k))}
+
+
+def entity_references(
+    articles: Sequence[AnnotatedArticle], entities: Mapping[str, Entity]
+) -> tuple[dict[str, EntityRefs], list[Diagnostic]]:
+    """Backlinks and co-occurrence counts; an article is listed only if it names the entity."""
+    about: dict[str, list[int]] = defaultdict(list)
+    mentioned: dict[str, list[int]] = defaultdict(list)
+    together: dict[str, Counter[str]] = defaultdict(Counter)
+    problems: list[Diagnostic] = []
+    for i, item in enumerate(articles):
+        named = item.mentioned
+        declared = set(item.article.about)
+        for slug in item.article.about:
+            if slug not in named:
+                line = item.article.lines.get("about")
+                problems.append(
+                    warning(
+                        item.article.path,
+                        line,
+                        f'the article is "about" {slug} but never names it, so it is not listed',
+                    )
+                )
+        for slug in named:
+            (about if slug in declared else mentioned)[slug].append(i)
+            counter = together[slug]
+            counter.update(other for other in named if other != slug)
+    refs = {
+        slug: EntityRefs(
+            about=tuple(about.get(slug, ())),
+            mentioned=tuple(mentioned.get(slug, ())),
+            related=tuple(
+                sorted(together[slug].items(), key=lambda kv: (-kv[1], kv[0]))[:RELATED_LIMIT]
+            ),
+        )
+        for slug in entities
+    }
+    return refs, problems
+
+
+def build_index(
+    config: SiteConfig,
+    articles: Sequence[AnnotatedArticle],
+    entities: Sequence[Entity],
+    notes: Sequence[Note],
+) -> tuple[SiteIndex, list[Diagnostic]]:
+    """Index the annotated articles (newest first) for the views."""
+    entity_map = {e.slug: e for e in entities}
+    refs, problems = entity_references(articles, entity_map)
+    months: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i, item in enumerate(articles):
+        months[(item.article.date.year, item.article.date.month)].append(i)
+    index = SiteIndex(
+        config=config,
+        articles=tuple(articles),
+        entities=entity_map,
+        notes={n.slug: n for n in notes},
+        sections=_group([[a.article.section] if a.article.section else [] for a in articles]),
+        tags=_group([a.article.tags for a in articles]),
+        months={key: tuple(months[key]) for key in sorted(months, reverse=True)},
+        entity_refs=refs,
+    )
+    return index, problems

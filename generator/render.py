@@ -1,0 +1,132 @@
+"""Templates: page views rendered with Jinja2 into output files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from generator import urls
+from generator.config import SiteConfig
+from generator.i18n import strings
+from generator.views import PageView, json_for_script
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One file of the built site: its path under the output folder and its bytes."""
+
+    path: str
+    data: bytes
+
+
+def template_dirs(project: Path) -> list[Path]:
+    """The project's own templates first, then the built-in theme."""
+    dirs = [project / "templates"]
+    if BUILTIN_TEMPLATES not in dirs and BUILTIN_TEMPLATES.is_dir():
+        dirs.append(BUILTIN_TEMPLATES)
+    return [d for d in dirs if d.is_dir()]
+
+
+NAV = (
+    ("home", urls.HOME),
+    ("archive", urls.ARCHIVE),
+    ("entities", urls.ENTITIES),
+    ("timeline", urls.TIMELINE),
+    ("search", urls.SEARCH),
+)
+
+
+def make_environment(
+    dirs: Iterable[Path], config: SiteConfig, page_urls: Iterable[str] = ()
+) -> Environment:
+    """A Jinja2 environment with autoescape and StrictUndefined."""
+    env = Environment(
+        loader=FileSystemLoader([str(d) for d in dirs]),
+        autoescape=select_autoescape(["html", "xml"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["site"] = {
+        "title": config.title,
+        "description": config.description,
+        "language": config.language,
+        "base_url": config.base_url,
+        "search": config.search,
+    }
+    env.globals["urls"] = {
+        "home": urls.HOME,
+        "archive": urls.ARCHIVE,
+        "entities": urls.ENTITIES,
+        "timeline": urls.TIMELINE,
+        "search": urls.SEARCH,
+        "feed": urls.FEED,
+    }
+    present = set(page_urls)
+    env.globals["nav"] = [(key, url) for key, url in NAV if url in present]
+    env.filters["json"] = lambda value: Markup(json_for_script(value))
+    env.filters["html"] = Markup
+    return env
+
+
+def render_page(env: Environment, view: PageView, config: SiteConfig) -> OutputFile:
+    """Render one view; links in it are made relative to the page's own URL."""
+    template = env.get_template(view.template)
+    language = view.data.get("page", {}).get("language", config.language)
+    text = template.render(
+        **view.data,
+        t=strings(language),
+        link=partial(urls.relative, view.url, directory_links=config.directory_links),
+        asset=lambda name: urls.relative(view.url, urls.asset(name)),
+        absolute=partial(urls.absolute, config.base_url),
+    )
+    return OutputFile(urls.output_path(view.url), text.encode("utf-8"))
+
+
+def render_pages(
+    env: Environment, views: Iterable[PageView], config: SiteConfig
+) -> Iterator[OutputFile]:
+    for view in views:
+        yield render_page(env, view, config)
+
+
+def asset_files(dirs: Iterable[Path]) -> list[OutputFile]:
+    """The theme's static files under ``templates/assets/``; the project's override the built-in."""
+    found: dict[str, bytes] = {}
+    for root in reversed(list(dirs)):
+        assets = root / "assets"
+        if assets.is_dir():
+            for path in sorted(assets.rglob("*")):
+                if path.is_file() and not path.name.startswith("."):
+                    found[urls.asset(path.relative_to(assets).as_posix())] = path.read_bytes()
+    return [OutputFile(path, data) for path, data in sorted(found.items())]
+
+
+def sitemap(config: SiteConfig, pages: Iterable[tuple[str, str]]) -> OutputFile:
+    """sitemap.xml (sitemaps.org 0.9) of (url, lastmod) pairs; needs base_url for absolute locs."""
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
+    for url, lastmod in pages:
+        loc = escape(urls.absolute(config.base_url, url))
+        extra = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
+        lines.append(f"<url><loc>{loc}</loc>{extra}</url>")
+    lines.append("</urlset>")
+    return OutputFile(urls.SITEMAP, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def robots(config: SiteConfig) -> OutputFile:
+    text = "User-agent: *\nAllow: /\n"
+    if config.base_url:
+        text += f"Sitemap: {urls.absolute(config.base_url, urls.SITEMAP)}\n"
+    return OutputFile(urls.ROBOTS, text.encode("utf-8"))

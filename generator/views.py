@@ -1,0 +1,564 @@
+"""Views: the site index turned into page values that templates render.
+
+A view is plain data (strings, numbers, lists and dicts) keyed by the page's URL, so that
+templates never see the domain objects and a page's inputs can be hashed.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from generator import urls
+from generator.annotate import AnnotatedArticle
+from generator.dates import format_date, format_month, iso
+from generator.i18n import strings
+from generator.index import SiteIndex
+from generator.model import ENTITY_TYPES, Entity
+
+
+@dataclass(frozen=True)
+class PageView:
+    """One output page: its URL, the template that renders it, and the template's data."""
+
+    url: str
+    template: str
+    data: Mapping[str, Any]
+
+
+def json_for_script(value: Any) -> str:
+    """JSON that is safe inside ``<script>``: no content can close the element."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _date(value: datetime, language: str, with_time: bool = True) -> dict[str, str]:
+    return {"iso": iso(value), "text": format_date(value, language, with_time)}
+
+
+def _page(index: SiteIndex, url: str, title: str, **extra: Any) -> dict[str, Any]:
+    config = index.config
+    page = {
+        "url": url,
+        "title": title,
+        "description": config.description,
+        "language": config.language,
+        "canonical": urls.absolute(config.base_url, url),
+        "breadcrumbs": [],
+        "feeds": [{"title": config.title, "url": urls.FEED}],
+        "current": "",
+        "jsonld": [],
+        "og_type": "website",
+        "robots": "",
+    }
+    page.update(extra)
+    return page
+
+
+def _crumbs(index: SiteIndex, *trail: tuple[str, str]) -> list[dict[str, str]]:
+    t = strings(index.config.language)
+    return [{"title": t["home"], "url": urls.HOME}] + [{"title": a, "url": b} for a, b in trail]
+
+
+def breadcrumb_jsonld(index: SiteIndex, crumbs: Sequence[Mapping[str, str]]) -> dict[str, Any]:
+    base = index.config.base_url
+    return {
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {
+                "@type": "ListItem",
+                "position": i,
+                "name": c["title"],
+                **({"item": urls.absolute(base, c["url"])} if base else {}),
+            }
+            for i, c in enumerate(crumbs, 1)
+        ],
+    }
+
+
+def article_summary(item: AnnotatedArticle) -> dict[str, Any]:
+    """An article as a list entry."""
+    a = item.article
+    return {
+        "title": a.title,
+        "url": item.url,
+        "date": _date(a.date, a.language, with_time=False),
+        "lead": a.lead,
+        "section": {"name": a.section, "url": urls.section(a.section)} if a.section else None,
+        "language": a.language,
+    }
+
+
+def _entity_ref(entity: Entity) -> dict[str, str]:
+    return {"name": entity.name, "url": urls.entity(entity.slug), "slug": entity.slug}
+
+
+def entity_card(entity: Entity, language: str) -> dict[str, str]:
+    """What a hover card shows."""
+    return {
+        "name": entity.name,
+        "type": strings(language)[f"type_{entity.type}"],
+        "summary": entity.summary,
+    }
+
+
+SCHEMA_TYPES = {
+    "person": "Person",
+    "organisation": "Organization",
+    "place": "Place",
+    "country": "Country",
+    "event": "Event",
+    "other": "Thing",
+}
+
+
+def _schema_entity(entity: Entity, base_url: str) -> dict[str, Any]:
+    node: dict[str, Any] = {"@type": SCHEMA_TYPES[entity.type], "name": entity.name}
+    if entity.wikidata:
+        node["sameAs"] = entity.wikidata_url
+    if base_url:
+        node["url"] = urls.absolute(base_url, urls.entity(entity.slug))
+    return node
+
+
+def article_jsonld(index: SiteIndex, item: AnnotatedArticle) -> dict[str, Any]:
+    a = item.article
+    base = index.config.base_url
+    about = [s for s in a.about if s in item.mentioned]
+    node: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": a.title,
+        "datePublished": iso(a.date),
+        "dateModified": iso(a.updated or a.date),
+        "inLanguage": a.language,
+        "about": [_schema_entity(index.entities[s], base) for s in about],
+        "mentions": [
+            _schema_entity(index.entities[s], base) for s in item.mentioned if s not in about
+        ],
+    }
+    if a.lead:
+        node["description"] = a.lead
+    if a.section:
+        node["articleSection"] = a.section
+    if a.byline:
+        node["author"] = {"@type": "Person", "name": a.byline}
+    elif a.source:
+        node["author"] = {"@type": "Organization", "name": a.source}
+    if base:
+        node["url"] = urls.absolute(base, item.url)
+        node["mainEntityOfPage"] = node["url"]
+    return node
+
+
+def article_page(index: SiteIndex, position: int) -> PageView:
+    """The article page, with its neighbours in date order."""
+    item = index.articles[position]
+    a = item.article
+    t = strings(index.config.language)
+    newer = index.articles[position - 1] if position > 0 else None
+    older = index.articles[position + 1] if position + 1 < len(index.articles) else None
+    crumbs = _crumbs(
+        index,
+        *([(a.section, urls.section(a.section))] if a.section else []),
+        (a.title, item.url),
+    )
+    feeds = [{"title": index.config.title, "url": urls.FEED}]
+    if a.section:
+        feeds.append(
+            {"title": f"{index.config.title}: {a.section}", "url": urls.section_feed(a.section)}
+        )
+    about = [s for s in a.about if s in item.mentioned]
+    data = {
+        "page": _page(
+            index,
+            item.url,
+            a.title,
+            description=a.lead or index.config.description,
+            breadcrumbs=crumbs,
+            feeds=feeds,
+            jsonld=[article_jsonld(index, item), breadcrumb_jsonld(index, crumbs)],
+            og_type="article",
+        ),
+        "article": {
+            "title": a.title,
+            "lead_html": item.lead_html,
+            "body_html": item.body_html,
+            "date": _date(a.date, a.language),
+            "updated": _date(a.updated, a.language) if a.updated else None,
+            "section": {"name": a.section, "url": urls.section(a.section)} if a.section else None,
+            "tags": [{"name": tag, "url": urls.tag(tag)} for tag in a.tags],
+            "source": a.source,
+            "byline": a.byline,
+            "language": a.language,
+            "foreign": a.language != index.config.language,
+            "about": [_entity_ref(index.entities[s]) for s in about],
+            "mentioned": [_entity_ref(index.entities[s]) for s in item.mentioned if s not in about],
+        },
+        "cards": json_for_script(
+            {s: entity_card(index.entities[s], a.language) for s in item.mentioned}
+        ),
+        "newer": article_summary(newer) if newer else None,
+        "older": article_summary(older) if older else None,
+        "t_article": t,
+    }
+    return PageView(item.url, "article.html", data)
+
+
+def _pages(count: int, size: int) -> int:
+    return max(1, -(-count // size))
+
+
+def listing_pages(
+    index: SiteIndex,
+    first_url: str,
+    title: str,
+    positions: Sequence[int],
+    crumbs: Sequence[tuple[str, str]] = (),
+    current: str = "",
+    feed: tuple[str, str] | None = None,
+    intro: str = "",
+) -> Iterator[PageView]:
+    """A paginated list of articles, newest first."""
+    t = strings(index.config.language)
+    size = index.config.page_size
+    total = _pages(len(positions), size)
+    for number in range(1, total + 1):
+        url = urls.paginated(first_url, number)
+        chunk = positions[(number - 1) * size : number * size]
+        page_title = (
+            title if number == 1 else f"{title} – {t['page_of'].format(page=number, pages=total)}"
+        )
+        trail = _crumbs(index, *crumbs) if crumbs else []
+        feeds = [{"title": index.config.title, "url": urls.FEED}]
+        if feed:
+            feeds.append({"title": feed[0], "url": feed[1]})
+        yield PageView(
+            url,
+            "listing.html",
+            {
+                "page": _page(
+                    index,
+                    url,
+                    page_title,
+                    breadcrumbs=trail,
+                    current=current,
+                    feeds=feeds,
+                    jsonld=[breadcrumb_jsonld(index, trail)] if trail else [],
+                ),
+                "heading": title,
+                "intro": intro,
+                "articles": [article_summary(index.articles[i]) for i in chunk],
+                "pagination": {
+                    "number": number,
+                    "total": total,
+                    "newer": urls.paginated(first_url, number - 1) if number > 1 else None,
+                    "older": urls.paginated(first_url, number + 1) if number < total else None,
+                    "label": t["page_of"].format(page=number, pages=total),
+                },
+            },
+        )
+
+
+def home_pages(index: SiteIndex) -> Iterator[PageView]:
+    t = strings(index.config.language)
+    return listing_pages(
+        index,
+        urls.HOME,
+        index.config.title,
+        range(len(index.articles)),
+        current="home",
+        intro=index.config.description,
+    )
+
+
+def section_pages(index: SiteIndex) -> Iterator[PageView]:
+    t = strings(index.config.language)
+    for name, positions in index.sections.items():
+        url = urls.section(name)
+        yield from listing_pages(
+            index,
+            url,
+            name,
+            positions,
+            crumbs=[(t["sections"], urls.ARCHIVE), (name, url)],
+            feed=(f"{index.config.title}: {name}", urls.section_feed(name)),
+        )
+
+
+def tag_pages(index: SiteIndex) -> Iterator[PageView]:
+    t = strings(index.config.language)
+    for name, positions in index.tags.items():
+        url = urls.tag(name)
+        yield from listing_pages(
+            index,
+            url,
+            f"{t['tag']}: {name}",
+            positions,
+            crumbs=[(t["tags"], urls.ARCHIVE), (name, url)],
+        )
+
+
+def archive_pages(index: SiteIndex) -> Iterator[PageView]:
+    """The archive overview, one page per year and one per month."""
+    t = strings(index.config.language)
+    language = index.config.language
+    years: dict[int, list[dict[str, Any]]] = {}
+    for (year, month), positions in index.months.items():
+        years.setdefault(year, []).append(
+            {
+                "name": format_month(year, month, language),
+                "url": urls.month(year, month),
+                "count": len(positions),
+            }
+        )
+    crumbs = _crumbs(index, (t["archive"], urls.ARCHIVE))
+    yield PageView(
+        urls.ARCHIVE,
+        "archive.html",
+        {
+            "page": _page(
+                index,
+                urls.ARCHIVE,
+                t["archive"],
+                breadcrumbs=crumbs,
+                current="archive",
+                jsonld=[breadcrumb_jsonld(index, crumbs)],
+            ),
+            "years": [
+                {
+                    "year": y,
+                    "url": urls.year(y),
+                    "months": months,
+                    "count": sum(m["count"] for m in months),
+                }
+                for y, months in years.items()
+            ],
+            "sections": [
+                {"name": name, "url": urls.section(name), "count": len(p)}
+                for name, p in index.sections.items()
+            ],
+            "tags": [
+                {"name": name, "url": urls.tag(name), "count": len(p)}
+                for name, p in index.tags.items()
+            ],
+        },
+    )
+    for year in years:
+        positions = [i for (y, _m), p in index.months.items() if y == year for i in p]
+        yield from listing_pages(
+            index,
+            urls.year(year),
+            t["year_archive"].format(year=year),
+            positions,
+            crumbs=[(t["archive"], urls.ARCHIVE), (str(year), urls.year(year))],
+            current="archive",
+        )
+    for (year, month), positions in index.months.items():
+        name = format_month(year, month, language)
+        yield from listing_pages(
+            index,
+            urls.month(year, month),
+            t["month_archive"].format(month=name),
+            positions,
+            crumbs=[
+                (t["archive"], urls.ARCHIVE),
+                (str(year), urls.year(year)),
+                (name, urls.month(year, month)),
+            ],
+            current="archive",
+        )
+
+
+def _backlink(item: AnnotatedArticle, slug: str) -> dict[str, Any]:
+    entry = article_summary(item)
+    mention = item.first_mention(slug)
+    entry["excerpt"] = mention.context if mention else ""
+    return entry
+
+
+def entity_page(index: SiteIndex, slug: str, body_html: str) -> PageView:
+    entity = index.entities[slug]
+    refs = index.entity_refs[slug]
+    t = strings(index.config.language)
+    url = urls.entity(slug)
+    crumbs = _crumbs(index, (t["entities"], urls.ENTITIES), (entity.name, url))
+    schema = _schema_entity(entity, index.config.base_url)
+    schema["@context"] = "https://schema.org"
+    if entity.summary:
+        schema["description"] = entity.summary
+    data = {
+        "page": _page(
+            index,
+            url,
+            entity.name,
+            description=entity.summary or index.config.description,
+            breadcrumbs=crumbs,
+            current="entities",
+            feeds=[
+                {"title": index.config.title, "url": urls.FEED},
+                {"title": t["feed_of"].format(title=entity.name), "url": urls.entity_feed(slug)},
+            ],
+            jsonld=[schema, breadcrumb_jsonld(index, crumbs)],
+            og_type="profile" if entity.type == "person" else "website",
+        ),
+        "entity": {
+            "slug": slug,
+            "name": entity.name,
+            "type": t[f"type_{entity.type}"],
+            "summary": entity.summary,
+            "body_html": body_html,
+            "facts": [{"label": k, "value": v} for k, v in entity.facts],
+            "wikidata": {"id": entity.wikidata, "url": entity.wikidata_url}
+            if entity.wikidata
+            else None,
+            "links": [{"title": link.title, "url": link.url} for link in entity.links],
+            "aliases": list(entity.aliases),
+            "feed": urls.entity_feed(slug),
+        },
+        "about": [_backlink(index.articles[i], slug) for i in refs.about],
+        "mentioned": [_backlink(index.articles[i], slug) for i in refs.mentioned],
+        "related": [
+            {**_entity_ref(index.entities[other]), "count": count} for other, count in refs.related
+        ],
+    }
+    return PageView(url, "entity.html", data)
+
+
+def entity_index_page(index: SiteIndex) -> PageView:
+    t = strings(index.config.language)
+    crumbs = _crumbs(index, (t["entities"], urls.ENTITIES))
+    groups = []
+    for kind in ENTITY_TYPES:
+        members = sorted(
+            (e for e in index.entities.values() if e.type == kind),
+            key=lambda e: (e.name.casefold(), e.slug),
+        )
+        if members:
+            groups.append(
+                {
+                    "type": kind,
+                    "title": t[f"types_{kind}"],
+                    "entities": [
+                        {
+                            **_entity_ref(e),
+                            "summary": e.summary,
+                            "count": index.entity_refs[e.slug].count,
+                        }
+                        for e in members
+                    ],
+                }
+            )
+    return PageView(
+        urls.ENTITIES,
+        "entities.html",
+        {
+            "page": _page(
+                index,
+                urls.ENTITIES,
+                t["entities"],
+                breadcrumbs=crumbs,
+                current="entities",
+                jsonld=[breadcrumb_jsonld(index, crumbs)],
+            ),
+            "groups": groups,
+        },
+    )
+
+
+def not_found_page(index: SiteIndex) -> PageView:
+    t = strings(index.config.language)
+    return PageView(
+        urls.NOT_FOUND,
+        "404.html",
+        {
+            "page": _page(index, urls.NOT_FOUND, t["not_found_title"], robots="noindex"),
+            "base_path": _base_path(index.config.base_url),
+        },
+    )
+
+
+def _base_path(base_url: str) -> str:
+    """The path part of base_url ("/arkiv/"), for the 404 page that servers show at any depth."""
+    if not base_url:
+        return ""
+    after_scheme = base_url.split("://", 1)[-1]
+    return "/" + after_scheme.split("/", 1)[1] if "/" in after_scheme else "/"
+
+
+def _feed_id(index: SiteIndex, url: str) -> str:
+    absolute = urls.absolute(index.config.base_url, url)
+    if absolute:
+        return absolute
+    return (
+        f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'explainer:' + index.config.title + ':' + url)}"
+    )
+
+
+def feed_view(
+    index: SiteIndex, url: str, page_url: str, title: str, positions: Sequence[int]
+) -> PageView:
+    """An Atom feed (RFC 4287) of the newest articles among ``positions``."""
+    chosen = [index.articles[i] for i in positions[: index.config.feed_size]]
+    newest = max((a.article.updated or a.article.date for a in chosen), default=None)
+    entries = [
+        {
+            "title": item.article.title,
+            "url": item.url,
+            "id": _feed_id(index, item.url),
+            "published": iso(item.article.date),
+            "updated": iso(item.article.updated or item.article.date),
+            "summary": item.article.lead,
+            "content_html": item.body_html,
+            "author": item.article.byline or item.article.source or index.config.title,
+            "language": item.article.language,
+            "section": item.article.section,
+        }
+        for item in chosen
+    ]
+    return PageView(
+        url,
+        "feed.xml",
+        {
+            "page": _page(index, url, title),
+            "feed": {
+                "title": title,
+                "id": _feed_id(index, url),
+                "self": url,
+                "alternate": page_url,
+                "updated": iso(newest) if newest else "1970-01-01T00:00:00+00:00",
+                "entries": entries,
+            },
+        },
+    )
+
+
+def feed_views(index: SiteIndex) -> Iterator[PageView]:
+    title = index.config.title
+    t = strings(index.config.language)
+    yield feed_view(index, urls.FEED, urls.HOME, title, range(len(index.articles)))
+    for name, positions in index.sections.items():
+        yield feed_view(
+            index, urls.section_feed(name), urls.section(name), f"{title}: {name}", positions
+        )
+    for slug, refs in index.entity_refs.items():
+        positions = sorted(refs.about + refs.mentioned)
+        name = index.entities[slug].name
+        yield feed_view(
+            index,
+            urls.entity_feed(slug),
+            urls.entity(slug),
+            t["feed_of"].format(title=name),
+            positions,
+        )
