@@ -272,7 +272,6 @@ def listing_pages(
 
 
 def home_pages(index: SiteIndex) -> Iterator[PageView]:
-    t = strings(index.config.language)
     return listing_pages(
         index,
         urls.HOME,
