@@ -9,12 +9,13 @@ Date recognition (:func:`find_dates`) recognises full dates *with a year* only:
 * English forms (``24 February 2022``, ``24th of Feb 2022``, ``February 24, 2022``,
   ``Feb. 24th 2022``).
 
-Both the Danish and the English forms are recognised whatever the article language (an English
-quote in a Danish article is common). This is safe because every form needs a month *name* from
-a closed list next to a one- or two-digit day and a four-digit year, and the month names of the
-two languages never collide with a different meaning (``februar`` is not a prefix match of
-``February``: names must end at a word boundary). The language only decides which family wins
-when two would start at the same place, which cannot change the date.
+All forms are recognised whatever the article language (an English quote in a Danish article is
+common), so `language` does not change the result. This is safe because every form needs a
+month *name* from a closed list between a one- or two-digit day and a four-digit year, names
+must end at a word boundary (``februar`` does not match inside ``February``), and a word that is
+a month in both languages (``jan``, ``nov``, ...) is the same month in both. Days and years
+must not be glued to other letters or digits, and a day must not continue a number ("10.000").
+Impossible dates ("31. februar 2022") are skipped.
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ def _localise(naive: datetime, tz: str) -> datetime:
 
 
 def _offset(text: str) -> tzinfo:
-    """ "Z", "+01:00", "+0100" or "+01" as a fixed-offset tzinfo."""
+    """The fixed-offset tzinfo for "Z", "+01:00", "+0100" or "+01"."""
     if text.upper() == "Z":
         return UTC
     digits = text[1:].replace(":", "")
@@ -202,7 +203,7 @@ def local_date(dt: datetime, tz: str | None = None) -> date:
 
 
 def iso(dt: datetime) -> str:
-    """Full ISO 8601 with seconds and offset, for ``<time datetime>``: "2024-11-12T00:54:00+01:00"."""
+    """ISO 8601 with seconds and offset, for ``<time datetime>``: "2024-11-12T00:54:00+01:00"."""
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError(f"naive datetime has no offset: {dt.isoformat()}")
     return dt.replace(microsecond=0).isoformat(timespec="seconds")
@@ -256,99 +257,97 @@ class DateMention:
 
 
 def _alternation(words: dict[str, int]) -> str:
-    """Regex alternation of `words`, longest first, each ending at a word boundary."""
+    """Case-insensitive regex alternation of `words`, each ending at a word boundary."""
     names = sorted(words, key=lambda w: (-len(w), w))
-    return "(?:" + "|".join(map(re.escape, names)) + r")(?![^\W_])"
+    return "(?i:" + "|".join(map(re.escape, names)) + r")(?![^\W_])"
 
 
-# A "word boundary" is a Unicode letter or digit: [^\W_] is \w without the underscore.
-_NOT_AFTER_WORD = r"(?<![^\W_])"
-_NOT_BEFORE_WORD = r"(?![^\W_])"
-# A year must not continue as a number ("2022.5", "2022,5").
-_YEAR = r"(?P<{}>[0-9]{{4}})" + _NOT_BEFORE_WORD + r"(?![.,][0-9])"
-# A day must not be the tail of a number ("10.24", "3,24").
-_DAY = _NOT_AFTER_WORD + r"(?<![0-9][.,])(?P<{}>[0-9]{{1,2}})"
-_ORDINAL = r"(?:st|nd|rd|th)?"
-
-_FAMILIES: dict[str, str] = {
-    # 2022-02-24; not inside a longer hyphenated number ("1998-2022-02-24", "2022-02-24-1"),
-    # but "2022-02-24T10:00" is fine.
-    "iso": (
-        _NOT_AFTER_WORD
-        + r"(?<![0-9]-)(?P<iso_y>[0-9]{4})-(?P<iso_m>[0-9]{2})-(?P<iso_d>[0-9]{2})"
-        + r"(?!-[0-9])(?!(?!T[0-9])[^\W_])"
-    ),
-    # 24. februar 2022 / 24. feb. 2022 / 24 februar 2022 / 24.februar 2022
-    "da": (
-        _DAY.format("da_d")
-        + r"(?:\.\s*|\s+)(?P<da_m>"
-        + _alternation(_DA_WORDS)
-        + r")\.?\s+"
-        + _YEAR.format("da_y")
-    ),
-    # 24 February 2022 / 24th of Feb. 2022 / 24 February, 2022
-    "en_dmy": (
-        _DAY.format("en_dmy_d")
-        + _ORDINAL
-        + r"\s+(?:of\s+)?(?P<en_dmy_m>"
-        + _alternation(_EN_WORDS)
-        + r")\.?,?\s+"
-        + _YEAR.format("en_dmy_y")
-    ),
-    # February 24, 2022 / Feb. 24th 2022
-    "en_mdy": (
-        _NOT_AFTER_WORD
-        + r"(?P<en_mdy_m>"
-        + _alternation(_EN_WORDS)
-        + r")\.?\s+"
-        + r"(?P<en_mdy_d>[0-9]{1,2})"
-        + _ORDINAL
-        + r",?\s+"
-        + _YEAR.format("en_mdy_y")
-    ),
-}
-_FAMILY_ORDER: dict[str, tuple[str, ...]] = {
-    "da": ("iso", "da", "en_dmy", "en_mdy"),
-    "en": ("iso", "en_dmy", "en_mdy", "da"),
-}
-_WORDS: dict[str, dict[str, int]] = {
-    "da": _DA_WORDS,
-    "en_dmy": _EN_WORDS,
-    "en_mdy": _EN_WORDS,
-}
-_PATTERNS: dict[str, re.Pattern[str]] = {
-    lang: re.compile(
-        "|".join(f"(?P<{family}>{_FAMILIES[family]})" for family in order), re.IGNORECASE
-    )
-    for lang, order in _FAMILY_ORDER.items()
-}
+# Boundaries are Unicode letters and digits: [^\W_] is \w without the underscore. A year must
+# not run on as a number ("20225", "2022.5", "2022,5").
+_YEAR = r"[0-9]{4}(?![^\W_])(?![.,][0-9])"
+_ORDINAL = r"(?i:st|nd|rd|th)?"
+_DATES = re.compile(
+    # Every form but "February 24, 2022" starts with a digit; starting the whole pattern with
+    # [0-9] lets the regex engine skip over letters in C instead of trying each position. The
+    # first digit must start a word and not continue a number ("x24", "10.24").
+    r"[0-9](?<![^\W_][0-9])(?<![0-9][.,][0-9])"
+    r"(?:"
+    # ISO 2022-02-24, not inside a hyphenated number ("1998-2022-02-24", "2022-02-24-1"), but
+    # "2022-02-24T10:00" is fine.
+    r"(?P<iso>(?<![0-9]-[0-9])[0-9]{3}-(?P<iso_m>[0-9]{2})-(?P<iso_d>[0-9]{2})"
+    r"(?!-[0-9])(?!(?!(?i:t)[0-9])[^\W_]))"
+    # Danish 24. februar 2022 / 24. feb. 2022 / 24 februar 2022 / 24.februar 2022
+    r"|(?P<da>(?P<da_d>[0-9]?)(?:\.\s*|\s+)(?P<da_m>" + _alternation(_DA_WORDS) + r")\.?\s+"
+    r"(?P<da_y>" + _YEAR + r"))"
+    # English 24 February 2022 / 24th of Feb. 2022 / 24 February, 2022
+    r"|(?P<en>(?P<en_d>[0-9]?)" + _ORDINAL + r"\s+(?:(?i:of)\s+)?"
+    r"(?P<en_m>" + _alternation(_EN_WORDS) + r")\.?,?\s+(?P<en_y>" + _YEAR + r"))"
+    # The day and year of English "February 24, 2022" / "Feb. 24th 2022"; the month word
+    # before it is checked by _month_before().
+    r"|(?P<mdy>(?P<mdy_d>[0-9]?)" + _ORDINAL + r",?\s+(?P<mdy_y>" + _YEAR + r"))"
+    r")"
+)
+_FAMILY_WORDS: dict[str, dict[str, int]] = {"da": _DA_WORDS, "en": _EN_WORDS}
+_LONGEST_MONTH_WORD = max(map(len, _EN_WORDS))
 
 
-def _mention(match: re.Match[str]) -> DateMention | None:
-    """The mention for a regex match, or None if the date does not exist ("31. februar")."""
+def _month_before(text: str, end: int) -> tuple[int, int] | None:
+    """(start, month) of an English month word ending `text[:end]` ("February ", "Feb. ")."""
+    i = end
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    if i == end:
+        return None
+    if i > 0 and text[i - 1] == ".":
+        i -= 1
+    stop = i
+    floor = max(0, stop - _LONGEST_MONTH_WORD - 1)
+    while i > floor and text[i - 1].isalpha():
+        i -= 1
+    if i > 0 and text[i - 1].isalnum():
+        return None
+    month = _EN_WORDS.get(text[i:stop].lower())
+    return None if month is None else (i, month)
+
+
+def _mention(text: str, match: re.Match[str]) -> DateMention | None:
+    """The mention for a scanner match, or None if it is not a date ("31. februar 2022")."""
+    start = match.start()
     family = match.lastgroup
-    assert family is not None
     if family == "iso":
-        month = int(match["iso_m"])
+        year, month = int(match[0][:4]), int(match["iso_m"])
+        day = int(match["iso_d"])
     else:
-        month = _WORDS[family][match[f"{family}_m"].lower()]
+        day = int(text[start : match.end(f"{family}_d")])
+        year = int(match[f"{family}_y"])
+        if family == "mdy":
+            found = _month_before(text, start)
+            if found is None:
+                return None
+            start, month = found
+        else:
+            month = _FAMILY_WORDS[str(family)][match[f"{family}_m"].lower()]
     try:
-        found = date(int(match[f"{family}_y"]), month, int(match[f"{family}_d"]))
+        return DateMention(start, match.end(), date(year, month, day))
     except ValueError:
         return None
-    start, end = match.span(family)
-    return DateMention(start, end, found)
 
 
 def find_dates(text: str, language: str) -> list[DateMention]:
     """All full dates (with a year) in `text`, in order, with exact character spans.
 
-    See the module docstring for the recognised forms. Parts may be separated by any whitespace,
-    line breaks included. One precompiled regex per language: a single linear scan.
+    The recognised forms are listed in the module docstring; they are the same for every
+    `language`. Parts may be separated by any whitespace, line breaks included. One precompiled
+    regex scans the text once; a rejected candidate restarts the scan one character later.
     """
-    mentions = []
-    for match in _PATTERNS[_language(language)].finditer(text):
-        mention = _mention(match)
-        if mention is not None:
+    mentions: list[DateMention] = []
+    search = _DATES.search
+    pos = 0
+    while (match := search(text, pos)) is not None:
+        mention = _mention(text, match)
+        if mention is None or (mentions and mention.start < mentions[-1].end):
+            pos = match.start() + 1
+        else:
             mentions.append(mention)
+            pos = match.end()
     return mentions
