@@ -39,6 +39,12 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, list[Diag
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
         problem = exc.problem or "malformed YAML"
+        if (
+            exc.context
+            and exc.context_mark
+            and exc.context_mark.line != (mark.line if mark else -1)
+        ):
+            problem += f" ({exc.context} that starts on line {first_line + exc.context_mark.line})"
         return None, [error(path, line, f"invalid YAML: {problem}")]
     except yaml.YAMLError as exc:
         return None, [error(path, first_line, f"invalid YAML: {exc}")]

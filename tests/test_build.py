@@ -1,0 +1,186 @@
+"""Whole builds of small sites: determinism, atomic swaps, stale files, drafts, escaping, markup."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from generator.output import UnsafePath, safe_relative, write_tree
+from generator.render import OutputFile
+from tests.sitekit import article, build, tree, write_project
+
+ENTITY = """\
+---
+name: Vladimir Putin
+type: person
+aliases: [Putin]
+summary: Ruslands præsident.
+wikidata: Q7747
+---
+Præsident.
+"""
+
+
+def small_site(root: Path) -> Path:
+    return write_project(
+        root,
+        {
+            "content/entities/vladimir-putin.md": ENTITY,
+            "content/articles/2024/vinter.md": article(
+                "Vinter i Moskva", "2024-11-12T00:54:00", "Vladimir Putin talte. Putins tale."
+            ),
+            "content/articles/2024/sommer.md": article(
+                "Sommer i Pyongyang", "2024-06-19T10:30:00", "Putin rejste."
+            ),
+        },
+    )
+
+
+def test_two_builds_of_the_same_input_are_byte_identical(tmp_path: Path) -> None:
+    project = small_site(tmp_path / "p")
+    assert build(project, tmp_path / "a")[0] == 0
+    assert build(project, tmp_path / "b")[0] == 0
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_a_deleted_article_leaves_no_stale_page(tmp_path: Path) -> None:
+    project = small_site(tmp_path / "p")
+    out = tmp_path / "site"
+    build(project, out)
+    page = out / "2024/06/sommer-i-pyongyang/index.html"
+    assert page.exists()
+    (project / "content/articles/2024/sommer.md").unlink()
+    assert build(project, out)[0] == 0
+    assert not page.exists()
+    assert not (out / "2024/06").exists()
+
+
+def test_the_build_prints_a_one_line_summary(tmp_path: Path) -> None:
+    project = small_site(tmp_path / "p")
+    code, out, err = build(project, tmp_path / "site")
+    assert code == 0
+    assert err == ""
+    assert re.fullmatch(
+        r"built \d+ pages \(\d+ files\) into \S+ in \d+\.\d\d s, 0 warning\(s\)\n", out
+    )
+
+
+def test_quiet_prints_nothing_on_success(tmp_path: Path) -> None:
+    project = small_site(tmp_path / "p")
+    assert build(project, tmp_path / "site", "--quiet") == (0, "", "")
+
+
+def test_verbose_prints_the_time_of_each_stage(tmp_path: Path) -> None:
+    project = small_site(tmp_path / "p")
+    code, _out, err = build(project, tmp_path / "site", "--verbose")
+    assert code == 0
+    assert "  annotate: " in err
+
+
+def test_drafts_are_left_out_unless_asked_for(tmp_path: Path) -> None:
+    project = small_site(tmp_path / "p")
+    draft = article("Kladde om Putin", "2024-11-13T09:00:00").replace(
+        "section: Udland", "section: Udland\ndraft: true"
+    )
+    (project / "content/articles/2024/kladde.md").write_text(draft, encoding="utf-8")
+    build(project, tmp_path / "plain")
+    build(project, tmp_path / "drafts", "--drafts")
+    assert not (tmp_path / "plain/2024/11/kladde-om-putin").exists()
+    assert (tmp_path / "drafts/2024/11/kladde-om-putin/index.html").exists()
+
+
+def test_dates_are_shown_the_danish_way_with_a_full_iso_timestamp(tmp_path: Path) -> None:
+    project = small_site(tmp_path / "p")
+    build(project, tmp_path / "site")
+    winter = (tmp_path / "site/2024/11/vinter-i-moskva/index.html").read_text()
+    summer = (tmp_path / "site/2024/06/sommer-i-pyongyang/index.html").read_text()
+    assert '<time datetime="2024-11-12T00:54:00+01:00">12. november 2024 kl. 00.54</time>' in winter
+    assert '<time datetime="2024-06-19T10:30:00+02:00">19. juni 2024 kl. 10.30</time>' in summer
+
+
+def test_every_time_element_carries_a_full_timestamp_with_offset(tmp_path: Path) -> None:
+    project = small_site(tmp_path / "p")
+    build(project, tmp_path / "site")
+    for path in (tmp_path / "site").rglob("*.html"):
+        for value in re.findall(r'<time datetime="([^"]*)"', path.read_text()):
+            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", value), path
+
+
+def test_raw_html_in_content_is_escaped_unless_the_site_allows_it(tmp_path: Path) -> None:
+    body = 'Før <script>alert("x")</script> efter <b>fed</b>.'
+    files = {"content/articles/2024/html.md": article("Rå HTML", body=body)}
+    escaped = write_project(tmp_path / "escaped", files)
+    allowed = write_project(
+        tmp_path / "allowed", files, site_yaml="title: Testarkiv\nallow_html: true\n"
+    )
+    build(escaped, tmp_path / "e")
+    build(allowed, tmp_path / "a")
+    e = (tmp_path / "e/2024/11/raa-html/index.html").read_text()
+    a = (tmp_path / "a/2024/11/raa-html/index.html").read_text()
+    assert "&lt;script&gt;alert" in e
+    assert "<script>alert" not in e
+    assert "<b>fed</b>" in a
+
+
+def test_a_title_is_escaped_in_every_page(tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path / "p",
+        {
+            "content/articles/2024/x.md": "---\ntitle: 'Kim & \"Putin\" <mødes>'\n"
+            "date: 2024-11-12\n---\nTekst.\n"
+        },
+    )
+    build(project, tmp_path / "site")
+    page = (tmp_path / "site/2024/11/kim-putin-moedes/index.html").read_text()
+    assert "<h1>Kim &amp; &#34;Putin&#34; &lt;mødes&gt;</h1>" in page
+
+
+def test_the_page_language_is_the_site_language_and_a_foreign_article_says_its_own(
+    tmp_path: Path,
+) -> None:
+    english = article("North Korea ratifies", body="Putin's treaty.").replace(
+        "section: Udland", "section: Udland\nlanguage: en"
+    )
+    project = small_site(tmp_path / "p")
+    (project / "content/articles/2024/en.md").write_text(english, encoding="utf-8")
+    build(project, tmp_path / "site")
+    page = (tmp_path / "site/2024/11/north-korea-ratifies/index.html").read_text()
+    assert '<html lang="da">' in page
+    assert '<article class="story" lang="en">' in page
+    assert 'data-entity="vladimir-putin"' in page
+    assert ">Putin&#39;s</a>" in page or ">Putin's</a>" in page
+
+
+def test_internal_links_are_relative_and_end_in_index_html(tmp_path: Path) -> None:
+    project = small_site(tmp_path / "p")
+    build(project, tmp_path / "site")
+    page = (tmp_path / "site/2024/11/vinter-i-moskva/index.html").read_text()
+    hrefs = re.findall(r'href="([^"]*)"', page)
+    internal = [h for h in hrefs if not h.startswith(("http://", "https://", "#"))]
+    assert internal
+    for href in internal:
+        assert not href.startswith("/"), href
+        assert href.endswith((".html", ".xml", ".css")), href
+    assert "../../../entities/vladimir-putin/index.html" in internal
+
+
+@pytest.mark.parametrize("path", ["../x.html", "/etc/passwd", "a/../../b", "a//b", "", "a\\b"])
+def test_output_paths_outside_the_output_folder_are_refused(path: str, tmp_path: Path) -> None:
+    with pytest.raises(UnsafePath):
+        safe_relative(path)
+    with pytest.raises(UnsafePath):
+        write_tree(tmp_path, [OutputFile(path, b"x")])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_symlink_inside_the_output_cannot_lead_a_write_outside(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "link").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(UnsafePath):
+        write_tree(root, [OutputFile("link/x.html", b"x")])
+    assert list(outside.iterdir()) == []

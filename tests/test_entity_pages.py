@@ -1,0 +1,102 @@
+"""Entity pages gather what the archive says: backlinks split by about/mentions, related entities
+with counts, an entity index with article counts, and an Atom feed per entity."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.sitekit import build, write_project
+
+
+def entity(name: str, kind: str, aliases: str = "[]") -> str:
+    return (
+        f"---\nname: {name}\ntype: {kind}\naliases: {aliases}\nsummary: Om {name}.\n---\nTekst.\n"
+    )
+
+
+def art(title: str, date: str, body: str, about: str = "[]") -> str:
+    return f"---\ntitle: {title}\ndate: {date}\nabout: {about}\n---\n{body}\n"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("entities")
+    project = write_project(
+        root / "p",
+        {
+            "content/entities/kursk.md": entity("Kursk", "place"),
+            "content/entities/nis.md": entity("NIS", "organisation"),
+            "content/entities/vladimir-putin.md": entity("Vladimir Putin", "person", "[Putin]"),
+            "content/articles/2024/a.md": art(
+                "Kampe i Kursk", "2024-11-01", "Kursk og NIS. Putin.", "[kursk]"
+            ),
+            "content/articles/2024/b.md": art(
+                "NIS om soldater", "2024-11-05", "NIS' rapport om Kursk."
+            ),
+            "content/articles/2024/c.md": art(
+                "Putin taler", "2024-11-09", "Putins tale om Kursk-regionen."
+            ),
+            "content/articles/2024/d.md": art(
+                "Dennis i nissehuen", "2024-11-10", "Dennis og nisserne."
+            ),
+            "content/articles/2024/e.md": art(
+                "Om NIS uden at nævne det", "2024-11-11", "Ingen navne her.", "[nis]"
+            ),
+        },
+    )
+    out = root / "site"
+    code, _out, err = build(project, out)
+    assert code == 0, err
+    return out
+
+
+def section(html: str, heading_id: str) -> str:
+    match = re.search(rf'id="{heading_id}".*?</section>', html, re.S)
+    return match.group(0) if match else ""
+
+
+def titles(fragment: str) -> list[str]:
+    return re.findall(r"<h3><a [^>]*>([^<]+)</a></h3>", fragment)
+
+
+def test_articles_about_and_articles_that_mention_are_listed_apart_newest_first(site: Path) -> None:
+    html = (site / "entities/kursk/index.html").read_text()
+    assert titles(section(html, "about-h")) == ["Kampe i Kursk"]
+    assert titles(section(html, "mentioned-h")) == ["Putin taler", "NIS om soldater"]
+
+
+def test_an_article_that_never_names_the_entity_is_never_listed(site: Path) -> None:
+    html = (site / "entities/nis/index.html").read_text()
+    listed = titles(re.search(r'<div class="backlinks">(.*?)</div>', html, re.S).group(1))
+    assert "Om NIS uden at nævne det" not in listed
+    assert "Dennis i nissehuen" not in listed
+    assert sorted(listed) == ["Kampe i Kursk", "NIS om soldater"]
+
+
+def test_each_backlink_shows_an_excerpt_around_the_first_mention(site: Path) -> None:
+    html = (site / "entities/nis/index.html").read_text()
+    assert "NIS&#39; rapport om Kursk." in html or "NIS' rapport om Kursk." in html
+
+
+def test_related_entities_are_counted_by_shared_articles(site: Path) -> None:
+    html = (site / "entities/kursk/index.html").read_text()
+    related = section(html, "related-h")
+    pairs = re.findall(r'>([^<]+)</a> <span class="count">\(([^)]+)\)', related)
+    assert pairs == [("NIS", "2 fælles artikler"), ("Vladimir Putin", "2 fælles artikler")]
+
+
+def test_the_entity_index_groups_by_type_with_article_counts(site: Path) -> None:
+    html = (site / "entities/index.html").read_text()
+    order = re.findall(r'<h2 id="(\w+)"', html)
+    assert order == ["person", "organisation", "place"]
+    assert re.search(r">Kursk</a> <span class=\"count\">3 artikler</span>", html)
+    assert re.search(r">NIS</a> <span class=\"count\">2 artikler</span>", html)
+
+
+def test_each_entity_has_an_atom_feed_of_the_articles_that_name_it(site: Path) -> None:
+    feed = (site / "entities/vladimir-putin/feed.xml").read_text()
+    assert feed.count("<entry>") == 2
+    assert "<title>Putin taler</title>" in feed
