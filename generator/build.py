@@ -199,10 +199,20 @@ def build_site(
     return files, problems, timings
 
 
+def annotation_diagnostics(loaded: Loaded, jobs: int = 0) -> list[Diagnostic]:
+    """The problems annotation finds (unknown explicit links, missing quotes), so that a build
+    with content errors still reports every problem in one run."""
+    registry = Registry.build(loaded.content, loaded.config)
+    annotated = annotate_parallel(loaded.content.articles, registry, _jobs(jobs))
+    return [d for item in annotated for d in item.diagnostics]
+
+
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     """Build the site; on any error the output folder is left exactly as it was."""
     start = time.perf_counter()
     loaded, problems = load(options.project, options.drafts)
+    if loaded is not None and has_errors(problems):
+        problems += annotation_diagnostics(loaded, options.jobs)
     if loaded is None or has_errors(problems):
         return BuildResult(tuple(sort_diagnostics(problems)), seconds=time.perf_counter() - start)
     files, site_problems, timings = build_site(loaded, options.project, options.jobs, progress)

@@ -22,6 +22,7 @@ def test_an_invalid_site_reports_every_problem_and_writes_nothing(
     shutil.copytree(INVALID / case, project)
     expected = (project / "expected.txt").read_text(encoding="utf-8")
     code, out, err = build(project, tmp_path / "out", "--quiet")
+    assert out == ""
     assert code == 1
     assert err == expected
     assert not (tmp_path / "out").exists()
