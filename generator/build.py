@@ -7,10 +7,10 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from generator import checks, urls
+from generator import checks, search, urls
 from generator.annotate import AnnotatedArticle, Registry, annotate_all, annotate_text
 from generator.config import CONFIG_PATH, SiteConfig, parse_config
 from generator.content import parse_content
@@ -37,6 +37,7 @@ from generator.views import (
     feed_views,
     home_pages,
     not_found_page,
+    search_page,
     section_pages,
     tag_pages,
 )
@@ -51,6 +52,8 @@ class BuildOptions:
     drafts: bool = False
     jobs: int = 0
     """Worker processes for annotation; 0 picks by the number of articles and cores."""
+    search: bool = True
+    """False skips the search index (--no-search), whatever site.yaml says."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,7 @@ def site_views(index: SiteIndex, registry: Registry) -> tuple[list[PageView], li
         problems += found
         views.append(entity_page(index, slug, body_html))
     views.append(not_found_page(index))
+    views.append(search_page(index, search.BUNDLE if index.config.search else None))
     views += feed_views(index)
     return views, problems
 
@@ -194,6 +198,13 @@ def build_site(
     )
     files.append(robots(config))
     lap("render")
+    if config.search:
+        bundle, search_problems = search.search_bundle(
+            files, keep_index_url=not config.directory_links
+        )
+        files += bundle
+        problems += search_problems
+        lap("search index")
     problems += checks.check_links(files)
     lap("check links")
     return files, problems, timings
@@ -215,6 +226,8 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         problems += annotation_diagnostics(loaded, options.jobs)
     if loaded is None or has_errors(problems):
         return BuildResult(tuple(sort_diagnostics(problems)), seconds=time.perf_counter() - start)
+    if not options.search:
+        loaded = replace(loaded, config=replace(loaded.config, search=False))
     files, site_problems, timings = build_site(loaded, options.project, options.jobs, progress)
     problems = [*problems, *site_problems]
     if has_errors(problems):

@@ -22,6 +22,7 @@ EPILOG_BUILD = """examples:
   explainer build -C ../arkiv     build another project
   explainer build --out public    write the site to ./public
   explainer build --drafts        include articles with draft: true
+  explainer build --no-search     quicker build without the search index
 
 exit codes: 0 built, 1 content errors (site/ left untouched), 2 usage error"""
 
@@ -89,7 +90,13 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 def cmd_build(args: argparse.Namespace, printer: Printer) -> int:
     out = args.out if args.out is not None else args.project / "site"
     result = build(
-        BuildOptions(project=args.project, out=out, drafts=args.drafts, jobs=args.jobs),
+        BuildOptions(
+            project=args.project,
+            out=out,
+            drafts=args.drafts,
+            jobs=args.jobs,
+            search=not args.no_search,
+        ),
         progress=printer.progress,
     )
     printer.end_progress()
@@ -133,6 +140,11 @@ def make_parser() -> argparse.ArgumentParser:
         help="output folder (default: PROJECT/site)",
     )
     p.add_argument("--drafts", action="store_true", help="include draft articles")
+    p.add_argument(
+        "--no-search",
+        action="store_true",
+        help="skip the search index for a quicker build (the search page says so)",
+    )
     p.add_argument(
         "-j",
         "--jobs",

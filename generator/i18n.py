@@ -75,6 +75,9 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "period_to": "til",
         "search_intro": "Søg i artikler, emner og baggrundsnoter.",
         "search_noscript": "Søgningen kræver JavaScript. Brug arkivet eller emneoversigten.",
+        "search_unavailable": "Søgningen er slået fra i denne udgave af arkivet. "
+        "Brug arkivet eller emneoversigten.",
+        "search_type": "Type",
         "close": "Luk",
         "menu": "Menu",
     },
@@ -148,6 +151,9 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "period_to": "to",
         "search_intro": "Search articles, topics and background notes.",
         "search_noscript": "Search needs JavaScript. Use the archive or the topic index instead.",
+        "search_unavailable": "Search is switched off in this build of the archive. "
+        "Use the archive or the topic index instead.",
+        "search_type": "Type",
         "close": "Close",
         "menu": "Menu",
     },

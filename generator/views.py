@@ -488,6 +488,32 @@ def not_found_page(index: SiteIndex) -> PageView:
     )
 
 
+def search_page(index: SiteIndex, bundle: str | None) -> PageView:
+    """The search page: Pagefind's UI over the bundle at ``bundle``, or a note that this build
+    has no search index (``None``)."""
+    t = strings(index.config.language)
+    crumbs = _crumbs(index, (t["search"], urls.SEARCH))
+    return PageView(
+        urls.SEARCH,
+        "search.html",
+        {
+            "page": _page(
+                index,
+                urls.SEARCH,
+                t["search"],
+                breadcrumbs=crumbs,
+                current="search",
+                jsonld=[breadcrumb_jsonld(index, crumbs)],
+            ),
+            "search": {
+                "bundle": bundle,
+                "script": f"{bundle}pagefind-ui.js" if bundle else None,
+                "stylesheet": f"{bundle}pagefind-ui.css" if bundle else None,
+            },
+        },
+    )
+
+
 def _base_path(base_url: str) -> str:
     """The path part of base_url ("/arkiv/"), for the 404 page that servers show at any depth."""
     if not base_url:

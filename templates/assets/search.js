@@ -1,0 +1,26 @@
+/* The search page: Pagefind's own UI over the bundle at the site's root, wherever the site is
+   served from (a domain root or a subpath), prefilled from ?q= and keeping ?q= in the address. */
+(function () {
+  "use strict";
+  var root = document.getElementById("search");
+  var script = document.querySelector("script[data-pagefind-ui]");
+  if (!root || !script || typeof PagefindUI === "undefined") return;
+  var bundle = new URL("./", script.src);
+  var ui = new PagefindUI({
+    element: "#search",
+    bundlePath: bundle.pathname,
+    baseUrl: new URL("../", bundle).pathname,
+    showImages: false,
+    showSubResults: true,
+    translations: { placeholder: root.getAttribute("data-placeholder") },
+  });
+  var query = new URLSearchParams(window.location.search).get("q");
+  if (query) ui.triggerSearch(query);
+  root.addEventListener("input", function (event) {
+    if (!event.target.matches("input[type=text], input[type=search]")) return;
+    var url = new URL(window.location.href);
+    if (event.target.value) url.searchParams.set("q", event.target.value);
+    else url.searchParams.delete("q");
+    window.history.replaceState(null, "", url);
+  });
+})();
