@@ -33,6 +33,35 @@ EPILOG_IMPORT = """examples:
 
 exit codes: 0 imported or unchanged, 1 a file could not be imported, 2 usage error"""
 
+EPILOG_SERVE = """examples:
+  explainer serve                 build, then preview at http://127.0.0.1:8000/
+  explainer serve --port 8001     use another port
+  explainer serve --drafts        preview draft articles too
+  explainer serve -C ../arkiv     preview another project
+
+Saving a file in content/ (site.yaml included) or templates/ rebuilds the site and reloads
+open pages. When a build fails, its errors are shown over the page and in the terminal, and the
+last good site is served until the next build succeeds. Ctrl-C stops the server.
+
+exit codes: 0 stopped with Ctrl-C, 2 usage error (such as a port in use)"""
+
+EPILOG_CHECK = """examples:
+  explainer check                 check everything a build checks; write nothing
+  explainer check --strict        fail on warnings too
+  explainer check --drafts        check draft articles too
+
+exit codes: 0 no errors, 1 content errors (or warnings with --strict), 2 usage error"""
+
+EPILOG_NEW = """examples:
+  explainer new "Aftalen træder i kraft"
+  explainer new "Aftalen træder i kraft" --section Udland
+  explainer new "The treaty takes effect" --language en --date 2024-12-04T09:30
+
+The file is content/articles/<year>/<slug>.md, with draft: true until you remove that line.
+Preview it with 'explainer serve --drafts'.
+
+exit codes: 0 created, 1 the file exists or site.yaml is invalid, 2 usage error"""
+
 
 class Printer:
     """Where diagnostics and the summary go, honouring --quiet and --verbose."""
@@ -113,13 +142,55 @@ def cmd_import(args: argparse.Namespace, printer: Printer) -> int:
     return run_import(args.paths, args.project, args.force, printer.out, printer.err)
 
 
+def cmd_serve(args: argparse.Namespace, printer: Printer) -> int:
+    from generator.serve import ServeOptions, serve
+
+    out = args.out if args.out is not None else args.project / "site"
+    options = ServeOptions(args.project, out, args.host, args.port, args.drafts)
+    return serve(options, printer.out, printer.err)
+
+
+def cmd_check(args: argparse.Namespace, printer: Printer) -> int:
+    from generator.serve import check_project, check_summary
+
+    result = check_project(args.project, drafts=args.drafts)
+    if args.strict:
+        for diagnostic in result.diagnostics:
+            print(diagnostic, file=printer.err)
+    else:
+        printer.diagnostics(result.diagnostics)
+    printer.info(check_summary(result, args.strict))
+    return EXIT_OK if result.passed(args.strict) else EXIT_CONTENT
+
+
+def cmd_new(args: argparse.Namespace, printer: Printer) -> int:
+    from generator.scaffold import run_new
+
+    return run_new(
+        args.project,
+        args.title,
+        printer.out,
+        printer.err,
+        section=args.section,
+        date=args.date,
+        language=args.language,
+    )
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (0-65535): {text!r}")
+    return int(text)
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="explainer",
         description="Build annotated explainer archives: linked entities, background notes, "
         "a browsable static site.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="Run 'explainer COMMAND --help' for a command's options and examples.",
+        epilog="Run 'explainer COMMAND --help' for a command's options and examples.\n\n"
+        "exit codes: 0 ok, 1 content errors, 2 usage error",
     )
     parser.add_argument("--version", action="version", version=f"explainer {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -168,6 +239,60 @@ def make_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="overwrite articles that were edited by hand"
     )
     p.set_defaults(run=cmd_import)
+
+    p = commands.add_parser(
+        "serve",
+        help="preview the site, rebuilding and reloading on every change",
+        description="Build the site, serve it on this machine and rebuild it when a file changes.",
+        epilog=EPILOG_SERVE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_common(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument(
+        "--port", type=_port, default=8000, help="port to listen on (default: 8000; 0: any free)"
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="output folder (default: PROJECT/site)",
+    )
+    p.add_argument("--drafts", action="store_true", help="include draft articles")
+    p.set_defaults(run=cmd_serve)
+
+    p = commands.add_parser(
+        "check",
+        help="check the content without writing the site",
+        description="Run the whole build in memory, the internal link check included, and "
+        "report every problem. Nothing is written.",
+        epilog=EPILOG_CHECK,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_common(p)
+    p.add_argument("--strict", action="store_true", help="fail on warnings as well as errors")
+    p.add_argument("--drafts", action="store_true", help="include draft articles")
+    p.set_defaults(run=cmd_check)
+
+    p = commands.add_parser(
+        "new",
+        help="start a new draft article",
+        description="Create content/articles/<year>/<slug>.md with front matter for TITLE and "
+        "print its path. An existing file is never overwritten.",
+        epilog=EPILOG_NEW,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_common(p)
+    p.add_argument("title", metavar="TITLE", help="the article's title; the slug is made from it")
+    p.add_argument("--section", metavar="S", help="the section, such as Udland or Indland")
+    p.add_argument(
+        "--date",
+        metavar="ISO",
+        help="publication time, such as 2024-12-04T09:30 (default: now, in the site's time zone)",
+    )
+    p.add_argument("--language", metavar="L", help="language code if not the site's, such as en")
+    p.set_defaults(run=cmd_new)
     return parser
 
 

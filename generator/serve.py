@@ -1,0 +1,494 @@
+"""The editing loop: ``explainer serve`` (build, serve, watch, rebuild, reload) and ``explainer
+check`` (the whole build without the write).
+
+The preview server serves only the built output folder. It adds its reload script, and while
+the latest build has failed an overlay listing the diagnostics, to HTML responses as they are
+sent: the files on disk stay exactly as a plain build writes them.
+"""
+
+from __future__ import annotations
+
+import errno
+import html
+import mimetypes
+import threading
+import time
+import traceback
+import urllib.parse
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TextIO
+
+import jinja2
+import watchfiles
+
+from generator import urls
+from generator.build import BuildOptions, BuildResult, build, build_site, load
+from generator.diagnostics import Diagnostic, error, has_errors, sort_diagnostics
+from generator.render import template_dirs
+
+RESERVED_PREFIX = "/__explainer/"
+EVENTS_PATH = f"{RESERVED_PREFIX}events"
+KEEPALIVE_SECONDS = 15.0
+SWAP_GRACE_SECONDS = 1.0
+"""How long a request waits for the output folder while a build swaps it into place."""
+
+
+# --------------------------------------------------------------------------- check
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What ``explainer check`` found: every diagnostic, and how many pages were rendered."""
+
+    diagnostics: tuple[Diagnostic, ...]
+    pages: int
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == "warning")
+
+    def passed(self, strict: bool = False) -> bool:
+        return self.errors == 0 and not (strict and self.warnings)
+
+
+def check_project(project: Path, drafts: bool = False) -> CheckResult:
+    """Load, annotate, render and link-check the site in memory; nothing is written."""
+    loaded, problems = load(project, drafts)
+    if loaded is None or has_errors(problems):
+        return CheckResult(tuple(sort_diagnostics(problems)), pages=0)
+    files, site_problems, _timings = build_site(loaded, project)
+    pages = sum(1 for f in files if f.path.endswith(".html"))
+    return CheckResult(tuple(sort_diagnostics([*problems, *site_problems])), pages)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def check_summary(result: CheckResult, strict: bool = False) -> str:
+    """The last line of ``explainer check``: "checked 23 pages: 0 errors, 1 warning"."""
+    counts = f"{_count(result.errors, 'error')}, {_count(result.warnings, 'warning')}"
+    what = _count(result.pages, "page") if result.pages else "the content"
+    line = f"checked {what}: {counts}"
+    if strict and result.warnings and not result.errors:
+        line += " (--strict: warnings fail the check)"
+    return line
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def reload_script(stamp: str) -> str:
+    """The script that reloads the page when the served site changes from ``stamp``."""
+    return (
+        "<script>(function(){"
+        f"var stamp={stamp!r};"
+        f'var events=new EventSource("{EVENTS_PATH}");'
+        "events.onmessage=function(e){if(e.data!==stamp){events.close();location.reload();}};"
+        "})();</script>\n"
+    )
+
+
+def overlay(diagnostics: Sequence[Diagnostic]) -> str:
+    """An element over the page that lists why the latest build failed."""
+    errors = sum(1 for d in diagnostics if d.severity == "error")
+    items = "".join(
+        f'<li style="margin:.3em 0;white-space:pre-wrap">{html.escape(str(d))}</li>'
+        for d in diagnostics
+    )
+    return (
+        '<div id="explainer-overlay" role="alert" style="position:fixed;inset:0;'
+        "z-index:2147483647;overflow:auto;margin:0;padding:2em;background:rgba(24,24,27,.96);"
+        'color:#fafafa;font:15px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace">'
+        f'<h1 style="margin:0 0 .5em;font-size:1.4em;color:#fca5a5">Build failed: '
+        f"{_count(errors, 'error')}</h1>"
+        '<p style="margin:0 0 1em">This is the last good build. Fix the problem and save: the '
+        "page reloads when the site builds again.</p>"
+        f'<ol style="margin:0;padding-left:1.5em">{items}</ol></div>\n'
+    )
+
+
+def inject(page: bytes, snippet: str) -> bytes:
+    """Insert ``snippet`` before the page's last ``</body>``, or append it if there is none."""
+    data = snippet.encode("utf-8")
+    at = page.lower().rfind(b"</body>")
+    return page + data if at == -1 else page[:at] + data + page[at:]
+
+
+FAILED_WITHOUT_SITE = (
+    '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
+    "<title>Build failed</title></head>\n<body>\n</body>\n</html>\n"
+)
+
+
+# --------------------------------------------------------------------------- state
+
+
+class PreviewState:
+    """What the server shows: a version that changes with every finished rebuild, and the
+    diagnostics of the latest build while it has failed. Shared by the watcher and the handlers.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._instance = f"{time.time_ns():x}"
+        self.version = 0
+        self.failure: tuple[Diagnostic, ...] = ()
+        self.closed = False
+
+    @property
+    def stamp(self) -> str:
+        """Names the served site; it differs across rebuilds and across server restarts."""
+        return f"{self._instance}-{self.version}"
+
+    def record(self, result: BuildResult) -> None:
+        """A rebuild finished: remember its failure (or clear it) and wake the reload clients."""
+        with self._changed:
+            self.failure = () if result.ok else result.diagnostics
+            self.version += 1
+            self._changed.notify_all()
+
+    def wait_for_change(self, seen: str | None, timeout: float) -> str | None:
+        """The current stamp once it differs from ``seen``; None on timeout or when closed."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.closed or self.stamp != seen, timeout)
+            if self.closed or self.stamp == seen:
+                return None
+            return self.stamp
+
+    def close(self) -> None:
+        with self._changed:
+            self.closed = True
+            self._changed.notify_all()
+
+
+# --------------------------------------------------------------------------- files
+
+
+def resolve_request(root: Path, target: str) -> Path | None:
+    """The file under ``root`` that a request target names, or None.
+
+    Percent-escapes are decoded before the check, so ``/%2e%2e/`` is ``/../`` and stays inside.
+    A directory names its ``index.html``.
+    """
+    path = urllib.parse.unquote(urllib.parse.urlsplit(target).path)
+    if "\x00" in path or "\\" in path:
+        return None
+    base = root.resolve()
+    candidate = (base / path.lstrip("/")).resolve()
+    if not candidate.is_relative_to(base):
+        return None
+    if candidate.is_dir():
+        candidate = candidate / "index.html"
+    return candidate if candidate.is_file() else None
+
+
+def content_type(path: Path) -> str:
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if kind.startswith("text/") or kind in ("application/javascript", "application/xml"):
+        kind += "; charset=utf-8"
+    return kind
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """Serves the output folder ``root`` with live reload; see ``PreviewHandler``."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], root: Path, state: PreviewState) -> None:
+        self.root = root
+        self.state = state
+        super().__init__(address, PreviewHandler)
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    server: PreviewServer
+    server_version = "explainer-serve"
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Requests are not logged: the terminal is for build results."""
+
+    def do_HEAD(self) -> None:
+        self._respond(send_body=False)
+
+    def do_GET(self) -> None:
+        if urllib.parse.urlsplit(self.path).path == EVENTS_PATH:
+            self._events()
+        else:
+            self._respond(send_body=True)
+
+    def _respond(self, send_body: bool) -> None:
+        parts = urllib.parse.urlsplit(self.path)
+        path = urllib.parse.unquote(parts.path)
+        found = None if path.startswith(RESERVED_PREFIX) else self._find(self.path)
+        if found is not None and found.name == "index.html" and not path.endswith(("/", ".html")):
+            self._redirect(parts.path + "/" + (f"?{parts.query}" if parts.query else ""))
+            return
+        status = HTTPStatus.OK
+        if found is None:
+            status = HTTPStatus.NOT_FOUND
+            found = self._find("/" + urls.NOT_FOUND)
+        data = self._read(found)
+        if found is not None and data is not None:
+            kind = content_type(found)
+        elif self.server.state.failure:
+            data, kind = FAILED_WITHOUT_SITE.encode("utf-8"), "text/html; charset=utf-8"
+        else:
+            data, kind = b"404 not found\n", "text/plain; charset=utf-8"
+        if kind.startswith("text/html"):
+            data = self._decorate(data)
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if send_body:
+            self.wfile.write(data)
+
+    def _find(self, target: str) -> Path | None:
+        """Resolve a request, waiting briefly if a build is swapping the output folder."""
+        deadline = time.monotonic() + SWAP_GRACE_SECONDS
+        while True:
+            found = resolve_request(self.server.root, target)
+            if found is not None or self.server.root.is_dir() or time.monotonic() > deadline:
+                return found
+            time.sleep(0.02)
+
+    def _read(self, path: Path | None) -> bytes | None:
+        if path is None:
+            return None
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None
+
+    def _decorate(self, page: bytes) -> bytes:
+        state = self.server.state
+        snippet = reload_script(state.stamp)
+        if state.failure:
+            snippet = overlay(state.failure) + snippet
+        return inject(page, snippet)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _events(self) -> None:
+        """Server-sent events: the site's stamp now, and again whenever it changes."""
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        state = self.server.state
+        seen: str | None = None
+        try:
+            self.wfile.write(b"retry: 500\n\n")
+            while not state.closed:
+                stamp = state.wait_for_change(seen, KEEPALIVE_SECONDS)
+                if stamp is None:
+                    self.wfile.write(b": keep-alive\n\n")
+                else:
+                    self.wfile.write(f"data: {stamp}\n\n".encode())
+                    seen = stamp
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+
+# --------------------------------------------------------------------------- the preview
+
+
+def crash_diagnostic(exc: Exception, project: Path) -> Diagnostic:
+    """An exception from a rebuild as a diagnostic, so that the preview keeps running.
+
+    A half-edited template is the usual cause: the error then names the template and line.
+    """
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return error(
+            _shown_path(Path(exc.filename), project), exc.lineno, f"template: {exc.message}"
+        )
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".html", ".xml")) and Path(frame.filename).is_file():
+            where = _shown_path(Path(frame.filename), project)
+            return error(where, frame.lineno, f"template: {type(exc).__name__}: {exc}")
+    return error("explainer", None, f"the build stopped on {type(exc).__name__}: {exc}")
+
+
+def _shown_path(path: Path, project: Path) -> str:
+    resolved, root = path.resolve(), project.resolve()
+    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(path)
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    project: Path
+    out: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    drafts: bool = False
+
+
+def listen_error(exc: OSError, host: str, port: int) -> str:
+    """One line that says why the server could not listen, and what to do about it."""
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"error: port {port} on {host} is already in use (is another server running?); "
+            f"try --port {port + 1}"
+        )
+    return f"error: cannot listen on {host}:{port}: {exc.strerror or exc}"
+
+
+class Preview:
+    """A running preview: the server, a watcher thread, and the rebuilds it starts.
+
+    Creating one binds the port (OSError if it cannot); ``start_watching``, ``rebuild`` and
+    ``serve_forever`` run it, ``close`` stops it.
+    """
+
+    def __init__(self, options: ServeOptions, out: TextIO, err: TextIO) -> None:
+        self.options = options
+        self.out, self.err = out, err
+        self.state = PreviewState()
+        self.server = PreviewServer((options.host, options.port), options.out, self.state)
+        self._build_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._watching = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self._serving = False
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def watched_paths(self) -> list[Path]:
+        """content/ (with site.yaml) and every template folder, the theme's assets included."""
+        paths = [self.options.project / "content", *template_dirs(self.options.project)]
+        unique = dict.fromkeys(p.resolve() for p in paths if p.is_dir())
+        return list(unique)
+
+    def rebuild(self, changed: Sequence[str] = ()) -> BuildResult:
+        """Build into the output folder, then show the result to the terminal and the browsers."""
+        options = BuildOptions(self.options.project, self.options.out, drafts=self.options.drafts)
+        with self._build_lock:
+            try:
+                result = build(options)
+            except Exception as exc:
+                traceback.print_exc(file=self.err)
+                result = BuildResult((crash_diagnostic(exc, self.options.project),))
+        self.state.record(result)
+        self._report(result, changed)
+        return result
+
+    def _report(self, result: BuildResult, changed: Sequence[str]) -> None:
+        for diagnostic in result.diagnostics:
+            print(diagnostic, file=self.err)
+        cause = ""
+        if changed:
+            cause = (
+                f" ({changed[0]} changed)"
+                if len(changed) == 1
+                else f" ({len(changed)} files changed)"
+            )
+        counts = (
+            f"{_count(sum(d.severity == 'error' for d in result.diagnostics), 'error')}, "
+            f"{_count(result.warnings, 'warning')}"
+        )
+        if result.ok:
+            print(
+                f"built {_count(result.pages, 'page')} in {result.seconds:.2f} s{cause}, "
+                f"{_count(result.warnings, 'warning')}",
+                file=self.out,
+                flush=True,
+            )
+        else:
+            print(
+                f"build failed{cause}: {counts}; still serving the last good site",
+                file=self.out,
+                flush=True,
+            )
+
+    def start_watching(self, timeout: float = 10.0) -> None:
+        """Start the watcher thread and wait until it sees changes."""
+        self._watcher = threading.Thread(target=self._watch, name="explainer-watch", daemon=True)
+        self._watcher.start()
+        if not self._watching.wait(timeout):
+            raise RuntimeError("the file watcher did not start")
+
+    def _watch(self) -> None:
+        changes_seen = watchfiles.watch(
+            *self.watched_paths(),
+            stop_event=self._stop,
+            step=50,
+            rust_timeout=200,
+            yield_on_timeout=True,
+            raise_interrupt=False,
+        )
+        for changes in changes_seen:
+            self._watching.set()
+            if self._stop.is_set():
+                return
+            changed = self._relevant(path for _change, path in changes)
+            if changed:
+                self.rebuild(changed)
+
+    def _relevant(self, paths: Iterable[str]) -> list[str]:
+        """Changed inputs as project-relative paths; the output folder's own churn is left out."""
+        project = self.options.project.resolve()
+        out = self.options.out.resolve()
+        found = set()
+        for raw in paths:
+            path = Path(raw)
+            if path.is_relative_to(out) or (
+                path.parent == out.parent and path.name.startswith(f".{out.name}.")
+            ):
+                continue
+            found.add(path.relative_to(project).as_posix() if path.is_relative_to(project) else raw)
+        return sorted(found)
+
+    def serve_forever(self) -> None:
+        self._serving = True
+        self.server.serve_forever(poll_interval=0.2)
+
+    def close(self) -> None:
+        """Stop the watcher, end the reload streams and close the socket."""
+        self._stop.set()
+        self.state.close()
+        if self._serving:
+            self.server.shutdown()
+        self.server.server_close()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+
+
+def serve(options: ServeOptions, out: TextIO, err: TextIO) -> int:
+    """``explainer serve``: preview the site until Ctrl-C. Exit code 0, or 2 if it cannot listen."""
+    try:
+        preview = Preview(options, out, err)
+    except OSError as exc:
+        print(listen_error(exc, options.host, options.port), file=err)
+        return 2
+    try:
+        preview.start_watching()
+        preview.rebuild()
+        watched = ", ".join(
+            _shown_path(path, options.project) + "/" for path in preview.watched_paths()
+        )
+        print(f"watching {watched} for changes", file=out)
+        print(f"serving {options.out} at {preview.url} (Ctrl-C to stop)", file=out, flush=True)
+        preview.serve_forever()
+    except KeyboardInterrupt:
+        print("\nstopped", file=out)
+    finally:
+        preview.close()
+    return 0

@@ -1,0 +1,279 @@
+"""The command line: --help and exit codes of every command, `check` and `new`."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from generator.scaffold import run_new
+from tests.sitekit import run_cli, tree
+
+FIXTURE = Path(__file__).parent / "fixtures" / "serve_site"
+ARTICLE = "content/articles/1998/bilerne-kan-nu-koere-over-storebaelt.md"
+COMMANDS = ("build", "import", "serve", "check", "new")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(FIXTURE, tmp_path / "project")
+    return tmp_path / "project"
+
+
+def edit(project: Path, path: str, old: str, new: str) -> None:
+    file = project / path
+    text = file.read_text(encoding="utf-8")
+    assert old in text
+    file.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def html_pages(project: Path, tmp_path: Path, *extra: str) -> int:
+    """How many pages a plain build writes."""
+    code, _out, err = run_cli("build", "-C", str(project), "--out", str(tmp_path / "b"), *extra)
+    assert code == 0, err
+    return sum(1 for name in tree(tmp_path / "b") if name.endswith(".html"))
+
+
+# --------------------------------------------------------------------------- help, exit codes
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_examples_and_its_exit_codes(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run_cli(command, "--help")[0]
+    out = capsys.readouterr().out
+    assert code == 0
+    assert f"usage: explainer {command}" in out
+    assert f"\nexamples:\n  explainer {command}" in out
+    assert "\nexit codes: 0 " in out
+    assert "2 usage error" in out
+
+
+def test_the_main_help_lists_every_command_and_the_exit_codes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = run_cli("--help")[0]
+    out = capsys.readouterr().out
+    assert code == 0
+    for command in COMMANDS:
+        assert f"\n    {command} " in out
+    assert out.rstrip().endswith("exit codes: 0 ok, 1 content errors, 2 usage error")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("publish",),
+        (),
+        ("check", "--frobnicate"),
+        ("serve", "--port", "http"),
+        ("serve", "--port", "70000"),
+        ("new",),
+    ],
+)
+def test_a_usage_error_exits_with_code_2(
+    args: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run_cli(*args)[0]
+    assert code == 2
+    assert "usage: explainer" in capsys.readouterr().err
+
+
+def test_a_folder_without_content_is_a_usage_error(tmp_path: Path) -> None:
+    code, _out, err = run_cli("check", "-C", str(tmp_path))
+    assert code == 2
+    assert err == f"{tmp_path}/content: error: not an explainer project (no content/ folder)\n"
+
+
+# --------------------------------------------------------------------------- check
+
+
+def test_check_passes_a_valid_project_and_writes_nothing(project: Path, tmp_path: Path) -> None:
+    before = tree(project)
+    code, out, err = run_cli("check", "-C", str(project))
+    assert (code, err) == (0, "")
+    assert out == f"checked {html_pages(project, tmp_path)} pages: 0 errors, 0 warnings\n"
+    assert tree(project) == before
+
+
+def test_check_reports_a_content_error_and_exits_with_code_1(project: Path) -> None:
+    edit(project, ARTICLE, "section: Indland", "section: Indland\nabout: [oeresundsbroen]")
+    code, out, err = run_cli("check", "-C", str(project))
+    assert code == 1
+    assert err == f'{ARTICLE}:5: error: "about": unknown entity "oeresundsbroen"\n'
+    assert out == "checked the content: 1 error, 0 warnings\n"
+
+
+def test_check_finds_a_broken_internal_link_in_the_rendered_pages(
+    project: Path, tmp_path: Path
+) -> None:
+    edit(
+        project,
+        ARTICLE,
+        "for biltrafik.",
+        "for biltrafik. Se [en side der ikke findes](../../../2099/01/findes-ikke/index.html).",
+    )
+    code, out, err = run_cli("check", "-C", str(project))
+    assert code == 1
+    assert err == (
+        "site/1998/06/bilerne-kan-nu-koere-over-storebaelt/index.html: error: broken internal "
+        "link: ../../../2099/01/findes-ikke/index.html\n"
+    )
+    assert out.endswith(" pages: 1 error, 0 warnings\n")
+    assert not (project / "site").exists()
+
+
+def test_strict_check_fails_on_a_warning_that_plain_check_lets_pass(
+    project: Path, tmp_path: Path
+) -> None:
+    edit(
+        project,
+        "content/articles/1997/togene-koerer-nu-under-storebaelt.md",
+        "section: Indland",
+        "section: Indland\nabout: [storebaeltsforbindelsen]",
+    )
+    edit(
+        project,
+        "content/articles/1997/togene-koerer-nu-under-storebaelt.md",
+        "over Storebæltsforbindelsen i stedet for med færge",
+        "over Storebælt i stedet for med færge",
+    )
+    warning = (
+        "content/articles/1997/togene-koerer-nu-under-storebaelt.md:5: warning: the article is "
+        '"about" storebaeltsforbindelsen but never names it, so it is not listed\n'
+    )
+    pages = html_pages(project, tmp_path)
+
+    code, out, err = run_cli("check", "-C", str(project))
+    assert (code, err, out) == (0, warning, f"checked {pages} pages: 0 errors, 1 warning\n")
+
+    code, out, err = run_cli("check", "--strict", "-q", "-C", str(project))
+    assert (code, err) == (1, warning)
+    assert out == ""
+
+    code, out, err = run_cli("check", "--strict", "-C", str(project))
+    assert code == 1
+    assert out == (
+        f"checked {pages} pages: 0 errors, 1 warning (--strict: warnings fail the check)\n"
+    )
+
+
+# --------------------------------------------------------------------------- new
+
+NEW_ARTICLE = """\
+---
+title: "Øresundsbroen åbner"
+date: 2000-07-01T12:00:00+02:00
+section: "Indland"
+draft: true
+---
+
+"""
+
+
+def test_new_writes_a_draft_at_the_path_its_date_gives_and_prints_the_path(
+    project: Path,
+) -> None:
+    code, out, err = run_cli(
+        "new", "-C", str(project), "Øresundsbroen åbner", "--section", "Indland",
+        "--date", "2000-07-01T12:00",
+    )  # fmt: skip
+    path = project / "content/articles/2000/oeresundsbroen-aabner.md"
+    assert (code, out, err) == (0, f"{path}\n", "")
+    assert path.read_text(encoding="utf-8") == NEW_ARTICLE
+
+
+def test_a_new_article_builds_with_drafts_and_checks_clean(project: Path, tmp_path: Path) -> None:
+    run_cli("new", "-C", str(project), 'Putin: "Vi er klar" – #1', "--date", "2024-11-12T09:30")
+    code, _out, err = run_cli("check", "--strict", "--drafts", "-C", str(project))
+    assert (code, err) == (0, "")
+    code, _out, err = run_cli("build", "--drafts", "-C", str(project), "--out", str(tmp_path / "s"))
+    assert (code, err) == (0, "")
+    page = (tmp_path / "s/2024/11/putin-vi-er-klar-1/index.html").read_text(encoding="utf-8")
+    assert "<title>Putin: &#34;Vi er klar&#34; – #1 · Over Storebælt</title>" in page
+
+
+def test_a_new_draft_is_left_out_of_a_plain_build(project: Path, tmp_path: Path) -> None:
+    run_cli("new", "-C", str(project), "Øresundsbroen åbner", "--date", "2000-07-01T12:00")
+    code, _out, _err = run_cli("build", "-C", str(project), "--out", str(tmp_path / "s"))
+    assert code == 0
+    assert not (tmp_path / "s/2000").exists()
+
+
+def test_new_dates_the_article_now_in_the_site_time_zone_to_the_minute(project: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    now = datetime(2024, 12, 31, 23, 30, 45, 123456, tzinfo=UTC)
+    code = run_new(project, "Nytårsaften", out, err, now=now)
+    path = project / "content/articles/2025/nytaarsaften.md"
+    assert (code, out.getvalue(), err.getvalue()) == (0, f"{path}\n", "")
+    assert "\ndate: 2025-01-01T00:30:00+01:00\n" in path.read_text(encoding="utf-8")
+
+
+def test_new_without_a_date_uses_the_current_minute(project: Path) -> None:
+    code, out, _err = run_cli("new", "-C", str(project), "Lige nu")
+    assert code == 0
+    text = Path(out.strip()).read_text(encoding="utf-8")
+    written = datetime.fromisoformat(text.split("\ndate: ")[1].split("\n")[0])
+    now = datetime.now(ZoneInfo("Europe/Copenhagen"))
+    assert written.second == 0
+    assert written.utcoffset() == now.utcoffset()
+    assert timedelta(0) <= now - written < timedelta(minutes=2)
+
+
+def test_new_in_english_sets_the_language(project: Path) -> None:
+    code, out, _err = run_cli(
+        "new", "-C", str(project), "The bridge opens", "--language", "en", "--date", "2000-07-01"
+    )
+    assert code == 0
+    assert "\nlanguage: en\n" in Path(out.strip()).read_text(encoding="utf-8")
+    assert run_cli("check", "--strict", "--drafts", "-C", str(project))[0] == 0
+
+
+def test_new_never_overwrites_an_existing_file(project: Path) -> None:
+    args = ("new", "-C", str(project), "Øresundsbroen åbner", "--date", "2000-07-01T12:00")
+    run_cli(*args)
+    path = project / "content/articles/2000/oeresundsbroen-aabner.md"
+    path.write_text(NEW_ARTICLE + "Broen mellem København og Malmø.\n", encoding="utf-8")
+    code, out, err = run_cli(*args)
+    assert (code, out) == (1, "")
+    assert err == (
+        "content/articles/2000/oeresundsbroen-aabner.md: error: already exists; "
+        "choose another title or edit that file\n"
+    )
+    assert path.read_text(encoding="utf-8").endswith("Broen mellem København og Malmø.\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("Broen", "--date", "2024-13-01"),
+            "--date: not a valid date: '2024-13-01' (month must be in 1..12)",
+        ),
+        (("Broen", "--date", "i går"), "--date: not an ISO 8601 date: 'i går'"),
+        (
+            ("Broen", "--language", "dansk"),
+            '--language: not a language code like "da" or "en": \'dansk\'',
+        ),
+        (("?!",), "the title '?!' has no letters or digits to make a file name from"),
+    ],
+)
+def test_new_with_a_bad_argument_is_a_usage_error(
+    project: Path, args: tuple[str, ...], message: str
+) -> None:
+    before = tree(project)
+    code, out, err = run_cli("new", "-C", str(project), *args)
+    assert (code, out, err) == (2, "", f"explainer new: error: {message}\n")
+    assert tree(project) == before
+
+
+def test_new_with_a_broken_site_yaml_reports_it_and_exits_with_code_1(project: Path) -> None:
+    (project / "content/site.yaml").write_text("title: [\n", encoding="utf-8")
+    code, out, err = run_cli("new", "-C", str(project), "Broen")
+    assert (code, out) == (1, "")
+    assert err == "content/site.yaml:2: error: invalid YAML: did not find expected node content\n"
