@@ -80,6 +80,10 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "search_type": "Type",
         "close": "Luk",
         "menu": "Menu",
+        "read_more": "Læs mere",
+        "article_nav": "Flere artikler",
+        "entity_types": "Emnetyper",
+        "all_entities": "Alle emner",
     },
     "en": {
         "home": "Home",
@@ -156,6 +160,10 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "search_type": "Type",
         "close": "Close",
         "menu": "Menu",
+        "read_more": "Read more",
+        "article_nav": "More articles",
+        "entity_types": "Topic types",
+        "all_entities": "All topics",
     },
 }
 

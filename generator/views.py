@@ -166,7 +166,7 @@ def article_page(index: SiteIndex, position: int) -> PageView:
     """The article page, with its neighbours in date order."""
     item = index.articles[position]
     a = item.article
-    t = strings(index.config.language)
+    t = strings(a.language)
     newer = index.articles[position - 1] if position > 0 else None
     older = index.articles[position + 1] if position + 1 < len(index.articles) else None
     crumbs = _crumbs(
@@ -271,15 +271,37 @@ def listing_pages(
         )
 
 
+FRONT_TOPICS = 8
+"""How many of the most-named entities the front page lists beside the articles."""
+
+
+def front_topics(index: SiteIndex, limit: int = FRONT_TOPICS) -> list[dict[str, Any]]:
+    """The entities named in most articles, most first, for the front page."""
+    counted = [(refs.count, slug) for slug, refs in index.entity_refs.items() if refs.count]
+    counted.sort(key=lambda pair: (-pair[0], index.entities[pair[1]].name.casefold(), pair[1]))
+    t = strings(index.config.language)
+    return [
+        {
+            **_entity_ref(index.entities[slug]),
+            "type": t[f"type_{index.entities[slug].type}"],
+            "count": count,
+        }
+        for count, slug in counted[:limit]
+    ]
+
+
 def home_pages(index: SiteIndex) -> Iterator[PageView]:
-    return listing_pages(
+    """The front page and its older pages; the first also lists the most-named topics."""
+    topics = front_topics(index)
+    for view in listing_pages(
         index,
         urls.HOME,
         index.config.title,
         range(len(index.articles)),
         current="home",
         intro=index.config.description,
-    )
+    ):
+        yield PageView(view.url, view.template, {**view.data, "topics": topics})
 
 
 def section_pages(index: SiteIndex) -> Iterator[PageView]:
@@ -476,6 +498,10 @@ def entity_index_page(index: SiteIndex) -> PageView:
     )
 
 
+NOT_FOUND_LATEST = 5
+"""How many of the newest articles the 404 page suggests."""
+
+
 def not_found_page(index: SiteIndex) -> PageView:
     t = strings(index.config.language)
     return PageView(
@@ -484,6 +510,7 @@ def not_found_page(index: SiteIndex) -> PageView:
         {
             "page": _page(index, urls.NOT_FOUND, t["not_found_title"], robots="noindex"),
             "base_path": _base_path(index.config.base_url),
+            "latest": [article_summary(item) for item in index.articles[:NOT_FOUND_LATEST]],
         },
     )
 

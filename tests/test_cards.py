@@ -1,0 +1,246 @@
+"""Hover cards: the data an article page carries for its mentions, and cards.js in a real browser
+(focus, Esc, Tab, hover, touch and placement), opened from disk so that nothing is fetched."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.sitekit import build, write_project
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+PUTIN = (
+    "---\nname: Vladimir Putin\ntype: person\naliases: [Putin]\n"
+    'summary: "Ruslands præsident siden 2012 og tidligere premierminister."\n---\nPræsident.\n'
+)
+KURSK = (
+    "---\nname: Kursk oblast\ntype: place\naliases: [Kursk]\n"
+    'summary: "Russisk region ved grænsen til Ukraine."\n---\nRegion.\n'
+)
+SCRIPTY = (
+    "---\nname: Scriptnavn\ntype: other\n"
+    'summary: "Et navn med </script> i resuméet."\n---\nTekst.\n'
+)
+FILLER = ["Dette afsnit er fyld, så siden kan rulle."] * 15
+LONG_BODY = "\n\n".join(
+    [
+        *FILLER,
+        "Vladimir Putin er Ruslands præsident.",
+        "Regionen Kursk grænser op til Ukraine.",
+        *FILLER,
+    ]
+)
+
+
+def article(title: str, body: str, language: str = "") -> str:
+    lang = f"language: {language}\n" if language else ""
+    return f'---\ntitle: "{title}"\ndate: 2024-11-12T00:54:00\n{lang}---\n{body}\n'
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("cards")
+    files = {
+        "content/entities/vladimir-putin.md": PUTIN,
+        "content/entities/kursk-oblast.md": KURSK,
+        "content/entities/scriptnavn.md": SCRIPTY,
+        "content/articles/2024/putin.md": article("Putin og Kursk", LONG_BODY),
+        "content/articles/2024/script.md": article("Et navn", "Scriptnavn står her."),
+        "content/articles/2024/english.md": article(
+            "Putin in English", "Vladimir Putin is mentioned here.", language="en"
+        ),
+    }
+    write_project(root, files)
+    code, _out, err = build(root, root / "site", "--no-search")
+    assert code == 0, err
+    return root / "site"
+
+
+def page_of(site: Path, slug: str) -> str:
+    return (site / f"2024/11/{slug}/index.html").read_text(encoding="utf-8")
+
+
+def card_data(html: str) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    match = re.search(
+        r'<script type="application/json" id="entity-cards"([^>]*)>(.*?)</script>', html
+    )
+    assert match, "no entity-cards script"
+    attributes = dict(re.findall(r' ([\w-]+)="([^"]*)"', match.group(1)))
+    return attributes, json.loads(match.group(2))
+
+
+# -- The data in the page ---------------------------------------------------------------------
+
+
+def test_an_article_carries_a_card_for_every_entity_it_mentions(site):
+    html = page_of(site, "putin-og-kursk")
+    attributes, cards = card_data(html)
+    assert attributes == {"data-read-more": "Læs mere"}
+    assert cards == {
+        "kursk-oblast": {
+            "name": "Kursk oblast",
+            "type": "Sted",
+            "summary": "Russisk region ved grænsen til Ukraine.",
+        },
+        "vladimir-putin": {
+            "name": "Vladimir Putin",
+            "type": "Person",
+            "summary": "Ruslands præsident siden 2012 og tidligere premierminister.",
+        },
+    }
+    linked = set(re.findall(r'<a class="mention" data-entity="([^"]+)"', html))
+    assert linked == set(cards)
+
+
+def test_without_javascript_a_mention_is_a_plain_link_with_a_title(site):
+    html = page_of(site, "putin-og-kursk")
+    assert (
+        '<a class="mention" data-entity="vladimir-putin" href="../../../entities/vladimir-putin/'
+        'index.html" title="Vladimir Putin – Ruslands præsident siden 2012 og tidligere '
+        'premierminister.">Vladimir Putin</a>' in html
+    )
+
+
+def test_a_card_in_an_english_article_is_labelled_in_english(site):
+    attributes, cards = card_data(page_of(site, "putin-in-english"))
+    assert attributes == {"data-read-more": "Read more"}
+    assert cards["vladimir-putin"]["type"] == "Person"
+
+
+def test_card_text_cannot_close_the_script_element_that_holds_it(site):
+    html = page_of(site, "et-navn")
+    _attributes, cards = card_data(html)
+    assert cards["scriptnavn"]["summary"] == "Et navn med </script> i resuméet."
+    assert "\\u003c/script\\u003e" in html
+
+
+# -- cards.js in a browser --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+def open_article(browser, site: Path, width: int = 1280, touch: bool = False):
+    context = browser.new_context(
+        viewport={"width": width, "height": 700}, has_touch=touch, is_mobile=touch
+    )
+    page = context.new_page()
+    page.goto((site / "2024/11/putin-og-kursk/index.html").as_uri())
+    return page
+
+
+CARD = ".entity-card[role=tooltip]"
+PUTIN_LINK = 'a.mention[data-entity="vladimir-putin"]'
+KURSK_LINK = 'a.mention[data-entity="kursk-oblast"]'
+
+
+def test_keyboard_focus_shows_the_card_and_describes_the_link_by_it(browser, site):
+    page = open_article(browser, site)
+    assert page.locator(CARD).is_hidden()
+    page.focus(PUTIN_LINK)
+    card = page.locator(CARD)
+    assert card.is_visible()
+    assert card.locator(".card-type").inner_text().casefold() == "person"
+    assert card.locator(".card-name").inner_text() == "Vladimir Putin"
+    assert card.locator(".card-summary").inner_text() == (
+        "Ruslands præsident siden 2012 og tidligere premierminister."
+    )
+    assert card.locator("a").count() == 0
+    assert page.get_attribute(PUTIN_LINK, "aria-describedby") == card.get_attribute("id")
+    page.context.close()
+
+
+def test_escape_closes_the_card_and_gives_the_link_its_title_back(browser, site):
+    page = open_article(browser, site)
+    page.focus(PUTIN_LINK)
+    assert page.get_attribute(PUTIN_LINK, "title") is None
+    page.keyboard.press("Escape")
+    assert page.locator(CARD).is_hidden()
+    assert page.get_attribute(PUTIN_LINK, "aria-describedby") is None
+    assert page.get_attribute(PUTIN_LINK, "title").startswith("Vladimir Putin – ")
+    assert page.evaluate("document.activeElement.dataset.entity") == "vladimir-putin"
+    page.context.close()
+
+
+def test_tab_moves_focus_on_to_the_next_mention_and_its_card(browser, site):
+    page = open_article(browser, site)
+    page.focus(PUTIN_LINK)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.entity") == "kursk-oblast"
+    assert page.locator(CARD + " .card-name").inner_text() == "Kursk oblast"
+    assert page.get_attribute(PUTIN_LINK, "aria-describedby") is None
+    assert page.get_attribute(KURSK_LINK, "aria-describedby") == "entity-card"
+    page.keyboard.press("Tab")
+    assert page.locator(CARD).is_hidden()
+    page.context.close()
+
+
+def test_hovering_shows_the_card_and_the_card_itself_keeps_it_open(browser, site):
+    page = open_article(browser, site)
+    page.hover(PUTIN_LINK)
+    page.locator(CARD).wait_for(state="visible")
+    page.hover(CARD + " .card-summary")
+    page.wait_for_timeout(600)
+    assert page.locator(CARD).is_visible()
+    page.mouse.move(1200, 650)
+    page.locator(CARD).wait_for(state="hidden")
+    page.context.close()
+
+
+def test_a_first_tap_shows_the_card_and_a_second_tap_follows_the_link(browser, site):
+    page = open_article(browser, site, width=390, touch=True)
+    url = page.url
+    page.tap(PUTIN_LINK)
+    card = page.locator(CARD)
+    assert card.is_visible()
+    assert page.url == url
+    more = card.locator("a.card-more")
+    assert more.inner_text() == "Læs mere"
+    assert more.get_attribute("href").endswith("/entities/vladimir-putin/index.html")
+    page.tap(PUTIN_LINK)
+    page.wait_for_url("**/entities/vladimir-putin/index.html")
+    page.context.close()
+
+
+def test_a_tap_elsewhere_closes_a_tapped_card(browser, site):
+    page = open_article(browser, site, width=390, touch=True)
+    page.tap(PUTIN_LINK)
+    assert page.locator(CARD).is_visible()
+    page.tap("h1")
+    assert page.locator(CARD).is_hidden()
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", [320, 390, 1280])
+@pytest.mark.parametrize("link_top", [8, 660])
+def test_the_card_stays_inside_the_viewport(browser, site, width, link_top):
+    page = open_article(browser, site, width=width)
+    page.evaluate(
+        """([selector, top]) => {
+            const link = document.querySelector(selector);
+            window.scrollTo(0, link.getBoundingClientRect().top + window.scrollY - top);
+            link.focus({preventScroll: true});
+        }""",
+        [KURSK_LINK, link_top],
+    )
+    link = page.locator(KURSK_LINK).bounding_box()
+    card = page.locator(CARD).bounding_box()
+    assert card["x"] >= 0 and card["x"] + card["width"] <= width
+    assert card["y"] >= 0 and card["y"] + card["height"] <= 700
+    below = card["y"] >= link["y"] + link["height"]
+    above = card["y"] + card["height"] <= link["y"]
+    assert below if link_top < 100 else above
+    page.context.close()
