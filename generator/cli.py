@@ -37,6 +37,7 @@ EPILOG_SERVE = """examples:
   explainer serve                 build, then preview at http://127.0.0.1:8000/
   explainer serve --port 8001     use another port
   explainer serve --drafts        preview draft articles too
+  explainer serve --no-search     quicker rebuilds without the search index
   explainer serve -C ../arkiv     preview another project
 
 Saving a file in content/ (site.yaml included) or templates/ rebuilds the site and reloads
@@ -146,7 +147,7 @@ def cmd_serve(args: argparse.Namespace, printer: Printer) -> int:
     from generator.serve import ServeOptions, serve
 
     out = args.out if args.out is not None else args.project / "site"
-    options = ServeOptions(args.project, out, args.host, args.port, args.drafts)
+    options = ServeOptions(args.project, out, args.host, args.port, args.drafts, not args.no_search)
     return serve(options, printer.out, printer.err)
 
 
@@ -260,6 +261,11 @@ def make_parser() -> argparse.ArgumentParser:
         help="output folder (default: PROJECT/site)",
     )
     p.add_argument("--drafts", action="store_true", help="include draft articles")
+    p.add_argument(
+        "--no-search",
+        action="store_true",
+        help="skip the search index for quicker rebuilds (the search page says so)",
+    )
     p.set_defaults(run=cmd_serve)
 
     p = commands.add_parser(

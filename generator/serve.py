@@ -143,6 +143,8 @@ class PreviewState:
         self.version = 0
         self.failure: tuple[Diagnostic, ...] = ()
         self.closed = False
+        self.building = threading.Event()
+        """Set while a build runs, which may swap the output folder at any moment."""
 
     @property
     def stamp(self) -> str:
@@ -258,7 +260,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
         deadline = time.monotonic() + SWAP_GRACE_SECONDS
         while True:
             found = resolve_request(self.server.root, target)
-            if found is not None or self.server.root.is_dir() or time.monotonic() > deadline:
+            if (
+                found is not None
+                or self.server.root.is_dir()
+                or not self.server.state.building.is_set()
+                or time.monotonic() > deadline
+            ):
                 return found
             time.sleep(0.02)
 
@@ -336,6 +343,8 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8000
     drafts: bool = False
+    search: bool = True
+    """False skips the search index, for quicker rebuilds."""
 
 
 def listen_error(exc: OSError, host: str, port: int) -> str:
@@ -379,13 +388,21 @@ class Preview:
 
     def rebuild(self, changed: Sequence[str] = ()) -> BuildResult:
         """Build into the output folder, then show the result to the terminal and the browsers."""
-        options = BuildOptions(self.options.project, self.options.out, drafts=self.options.drafts)
+        options = BuildOptions(
+            self.options.project,
+            self.options.out,
+            drafts=self.options.drafts,
+            search=self.options.search,
+        )
         with self._build_lock:
+            self.state.building.set()
             try:
                 result = build(options)
             except Exception as exc:
                 traceback.print_exc(file=self.err)
                 result = BuildResult((crash_diagnostic(exc, self.options.project),))
+            finally:
+                self.state.building.clear()
         self.state.record(result)
         self._report(result, changed)
         return result

@@ -255,6 +255,58 @@ def test_an_unknown_entity_is_listed_in_the_overlay(preview: Preview, project: P
     )
 
 
+def test_a_first_build_that_fails_shows_the_overlay_and_recovers(project: Path) -> None:
+    edit(project, "content/site.yaml", "language: da", "language: dansk")
+    running = Preview(ServeOptions(project, project / "site", port=0), io.StringIO(), io.StringIO())
+    running.start_watching()
+    assert not running.rebuild().ok
+    thread = threading.Thread(target=running.serve_forever, daemon=True)
+    thread.start()
+    try:
+        started = time.monotonic()
+        status, _headers, page = get(running, "/")
+        assert time.monotonic() - started < 0.5
+        assert status == 404
+        assert (
+            b"content/site.yaml:4: error: &quot;language&quot; is not a language code like "
+            b"&quot;da&quot; or &quot;en&quot;: &quot;dansk&quot;" in page
+        )
+        events = EventStream(running)
+        try:
+            events.next_data()
+            edit(project, "content/site.yaml", "language: dansk", "language: da")
+            events.next_data()
+        finally:
+            events.close()
+        status, _headers, page = get(running, "/")
+        assert status == 200
+        assert b'id="explainer-overlay"' not in page
+    finally:
+        stop_preview(running, thread)
+
+
+def test_an_edited_stylesheet_in_the_project_templates_is_served_after_a_reload(
+    project: Path,
+) -> None:
+    (project / "templates" / "assets").mkdir(parents=True)
+    stylesheet = project / "templates" / "assets" / "style.css"
+    stylesheet.write_text("body { color: black; }\n", encoding="utf-8")
+    running, thread = start_preview(project)
+    try:
+        events = EventStream(running)
+        try:
+            events.next_data()
+            stylesheet.write_text("body { color: navy; }\n", encoding="utf-8")
+            events.next_data()
+        finally:
+            events.close()
+        assert get(running, "/assets/style.css")[2] == b"body { color: navy; }\n"
+        assert running.out.getvalue().splitlines()[-1].startswith("built ")
+        assert "(templates/assets/style.css changed)" in running.out.getvalue()
+    finally:
+        stop_preview(running, thread)
+
+
 def test_the_overlay_escapes_html_in_messages() -> None:
     shown = overlay([error("content/articles/x.md", 3, 'unknown entity "<script>"')])
     assert "content/articles/x.md:3: error: unknown entity &quot;&lt;script&gt;&quot;" in shown
