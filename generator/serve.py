@@ -98,7 +98,10 @@ def reload_script(stamp: str) -> str:
 
 
 def overlay(diagnostics: Sequence[Diagnostic]) -> str:
-    """An element over the page that lists why the latest build failed."""
+    """An element over the page that lists why the latest build failed.
+
+    Its button hides it, to show the last good build of the page underneath.
+    """
     errors = sum(1 for d in diagnostics if d.severity == "error")
     items = "".join(
         f'<li style="margin:.3em 0;white-space:pre-wrap">{html.escape(str(d))}</li>'
@@ -106,13 +109,17 @@ def overlay(diagnostics: Sequence[Diagnostic]) -> str:
     )
     return (
         '<div id="explainer-overlay" role="alert" style="position:fixed;inset:0;'
-        "z-index:2147483647;overflow:auto;margin:0;padding:2em;background:rgba(24,24,27,.96);"
-        'color:#fafafa;font:15px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace">'
-        f'<h1 style="margin:0 0 .5em;font-size:1.4em;color:#fca5a5">Build failed: '
-        f"{_count(errors, 'error')}</h1>"
-        '<p style="margin:0 0 1em">This is the last good build. Fix the problem and save: the '
-        "page reloads when the site builds again.</p>"
-        f'<ol style="margin:0;padding-left:1.5em">{items}</ol></div>\n'
+        "z-index:2147483647;overflow:auto;box-sizing:border-box;margin:0;padding:2em;"
+        "background:#18181b;color:#fafafa;text-align:left;"
+        'font:15px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace">'
+        '<h1 style="margin:0 0 .5em;font:inherit;font-size:1.4em;font-weight:bold;'
+        f'color:#fca5a5">Build failed: {_count(errors, "error")}</h1>'
+        '<p style="margin:0 0 1em">The site is the last good build. Fix the problem and save: '
+        "the page reloads when the site builds again.</p>"
+        f'<ol style="margin:0 0 1.5em;padding-left:1.5em">{items}</ol>'
+        '<button type="button" onclick="this.parentNode.remove()" style="font:inherit;'
+        "color:inherit;background:#3f3f46;border:1px solid #71717a;border-radius:4px;"
+        'padding:.3em .8em;cursor:pointer">Show the last good page</button></div>\n'
     )
 
 

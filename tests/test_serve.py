@@ -31,6 +31,7 @@ from generator.serve import (
     reload_script,
     serve,
 )
+from tests.browser.support import chromium
 
 FIXTURE = Path(__file__).parent / "fixtures" / "serve_site"
 REPO = Path(__file__).resolve().parent.parent
@@ -305,6 +306,31 @@ def test_an_edited_stylesheet_in_the_project_templates_is_served_after_a_reload(
         assert "(templates/assets/style.css changed)" in running.out.getvalue()
     finally:
         stop_preview(running, thread)
+
+
+def test_an_open_page_in_a_browser_reloads_itself_and_shows_then_clears_the_overlay(
+    preview: Preview, project: Path
+) -> None:
+    host, port = preview.server.server_address[:2]
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"http://{host}:{port}{ARTICLE_URL}")
+        edit(project, ARTICLE, "åbner i dag for biltrafik", "åbner i dag for bilerne")
+        page.wait_for_function(
+            "() => document.body.innerText.includes('åbner i dag for bilerne')",
+            timeout=WAIT * 1000,
+        )
+        edit(project, "content/site.yaml", 'title: "Over Storebælt"', 'title: "Over <Storebælt>')
+        overlay_text = page.wait_for_selector("#explainer-overlay", timeout=WAIT * 1000)
+        assert "content/site.yaml:3: error: invalid YAML" in overlay_text.inner_text()
+        page.click("text=Show the last good page")
+        assert page.query_selector("#explainer-overlay") is None
+        assert "åbner i dag for bilerne" in page.inner_text("main")
+        with page.expect_event("load", timeout=WAIT * 1000):
+            edit(
+                project, "content/site.yaml", 'title: "Over <Storebælt>', 'title: "Over Storebælt"'
+            )
+        assert page.query_selector("#explainer-overlay") is None
 
 
 def test_the_overlay_escapes_html_in_messages() -> None:
