@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import html
 import mimetypes
+import socket
 import threading
 import time
 import traceback
@@ -215,6 +216,8 @@ class PreviewServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], root: Path, state: PreviewState) -> None:
         self.root = root
         self.state = state
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, PreviewHandler)
 
 
@@ -385,7 +388,7 @@ class Preview:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://[{host}]:{port}/" if ":" in str(host) else f"http://{host}:{port}/"
 
     def watched_paths(self) -> list[Path]:
         """content/ (with site.yaml) and every template folder, the theme's assets included."""
