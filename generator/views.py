@@ -597,8 +597,9 @@ def feed_view(
 
 
 def feed_views(index: SiteIndex) -> Iterator[PageView]:
+    """The site's feed, one per section and one per entity, titled "Site: Section" or
+    "Site: Entity" so that feed readers tell them apart."""
     title = index.config.title
-    t = strings(index.config.language)
     yield feed_view(index, urls.FEED, urls.HOME, title, range(len(index.articles)))
     for name, positions in index.sections.items():
         yield feed_view(
@@ -611,6 +612,6 @@ def feed_views(index: SiteIndex) -> Iterator[PageView]:
             index,
             urls.entity_feed(slug),
             urls.entity(slug),
-            t["feed_of"].format(title=name),
+            f"{title}: {name}",
             positions,
         )
