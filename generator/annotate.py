@@ -11,6 +11,7 @@ from markdown_it.token import Token
 from generator import urls
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostic
+from generator.i18n import strings
 from generator.linker import (
     LinkContext,
     Mention,
@@ -21,6 +22,7 @@ from generator.linker import (
 )
 from generator.markdown import parse, render, render_inline
 from generator.model import Article, Content, Entity
+from generator.notes import AttachedNote, NoteContext, NoteRegistry, attach_notes
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class Registry:
     entities: Mapping[str, Entity]
     matcher: PhraseMatcher
     resolve: Callable[[str], str | None]
+    notes: NoteRegistry | None = None
+    """Background notes and timeline days; without them articles get no notes or date links."""
 
     @classmethod
     def build(cls, content: Content, config: SiteConfig) -> Registry:
@@ -39,6 +43,7 @@ class Registry:
             entities={e.slug: e for e in content.entities},
             matcher=build_entity_matcher(content.entities),
             resolve=make_resolver(content.entities),
+            notes=NoteRegistry.build(content.notes, content.articles, config),
         )
 
     def entity_title(self, slug: str) -> str:
@@ -56,6 +61,13 @@ class AnnotatedArticle:
     body_html: str
     mentions: tuple[Mention, ...]
     diagnostics: tuple[Diagnostic, ...] = field(default=(), compare=False)
+    notes: tuple[AttachedNote, ...] = ()
+    """Background notes and annotations shown with the article, in number order."""
+
+    @property
+    def note_slugs(self) -> tuple[str, ...]:
+        """The slugs of the background notes attached to this article (not annotations)."""
+        return tuple(n.key for n in self.notes if not n.is_annotation)
 
     @property
     def mentioned(self) -> tuple[str, ...]:
@@ -101,14 +113,19 @@ def annotate_article(article: Article, registry: Registry) -> AnnotatedArticle:
     mentions: list[Mention] = []
     problems: list[Diagnostic] = []
     lead_html = ""
+    lead_tokens = parse(article.lead, allow_html) if article.lead else []
+    body_tokens = parse(article.body, allow_html)
+    attached: list[AttachedNote] = []
+    if registry.notes is not None:
+        attached, problems = attach_notes(
+            lead_tokens, body_tokens, _note_context(article, url, registry, registry.notes)
+        )
     if article.lead:
-        lead_tokens = parse(article.lead, allow_html)
         lead_line = article.lines.get("lead", 1)
         found, diags = _annotate_tokens(lead_tokens, article, url, registry, lead_line, seen)
         mentions += found
         problems += diags
         lead_html = render_inline(lead_tokens, allow_html)
-    body_tokens = parse(article.body, allow_html)
     found, diags = _annotate_tokens(body_tokens, article, url, registry, article.body_line, seen)
     mentions += found
     problems += diags
@@ -119,6 +136,22 @@ def annotate_article(article: Article, registry: Registry) -> AnnotatedArticle:
         body_html=render(body_tokens, allow_html),
         mentions=tuple(mentions),
         diagnostics=tuple(problems),
+        notes=tuple(attached),
+    )
+
+
+def _note_context(
+    article: Article, url: str, registry: Registry, notes: NoteRegistry
+) -> NoteContext:
+    config = registry.config
+    return NoteContext(
+        registry=notes,
+        article=article,
+        href=lambda target: urls.relative(url, target, config.directory_links),
+        note_url=urls.note,
+        timeline_day=urls.timeline_day,
+        strings=strings(config.language),
+        language=config.language,
     )
 
 

@@ -37,9 +37,11 @@ from generator.views import (
     feed_views,
     home_pages,
     not_found_page,
+    note_page,
     search_page,
     section_pages,
     tag_pages,
+    timeline_page,
 )
 
 Progress = Callable[[str], None]
@@ -151,6 +153,13 @@ def site_views(index: SiteIndex, registry: Registry) -> tuple[list[PageView], li
         )
         problems += found
         views.append(entity_page(index, slug, body_html))
+    for slug, note in index.notes.items():
+        body_html, found = annotate_text(
+            note.body, note.path, note.body_line, note.language, urls.note(slug), registry
+        )
+        problems += found
+        views.append(note_page(index, slug, body_html))
+    views.append(timeline_page(index))
     views.append(not_found_page(index))
     views.append(search_page(index, search.BUNDLE if index.config.search else None))
     views += feed_views(index)

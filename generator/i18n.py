@@ -73,6 +73,11 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "timeline_intro": "Alle baggrundsnoter og artikler i arkivet i datoorden.",
         "article": "Artikel",
         "period_to": "til",
+        "note_back": "Tilbage til teksten",
+        "note_read_more": "Læs hele baggrunden",
+        "timeline_years": "Gå til år",
+        "on_timeline": "Se dagen på tidslinjen",
+        "not_attached": "Ingen artikler har endnu denne baggrund.",
         "search_intro": "Søg i artikler, emner og baggrundsnoter.",
         "search_noscript": "Søgningen kræver JavaScript. Brug arkivet eller emneoversigten.",
         "search_unavailable": "Søgningen er slået fra i denne udgave af arkivet. "
@@ -153,6 +158,11 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "timeline_intro": "Every background note and article in the archive, in date order.",
         "article": "Article",
         "period_to": "to",
+        "note_back": "Back to the text",
+        "note_read_more": "Read the full background",
+        "timeline_years": "Go to year",
+        "on_timeline": "See the day on the timeline",
+        "not_attached": "No article carries this background yet.",
         "search_intro": "Search articles, topics and background notes.",
         "search_noscript": "Search needs JavaScript. Use the archive or the topic index instead.",
         "search_unavailable": "Search is switched off in this build of the archive. "

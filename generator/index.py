@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from generator.annotate import AnnotatedArticle
 from generator.config import SiteConfig
@@ -37,6 +37,11 @@ class SiteIndex:
     tags: Mapping[str, tuple[int, ...]]
     months: Mapping[tuple[int, int], tuple[int, ...]]
     entity_refs: Mapping[str, EntityRefs]
+    note_articles: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    """Note slug -> the articles it is attached to (indexes into ``articles``, newest first)."""
+    entity_notes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Entity slug -> the notes that concern it, oldest first: those that list it in
+    ``entities`` and those attached to articles about it."""
 
 
 RELATED_LIMIT = 10
@@ -88,6 +93,34 @@ def entity_references(
     return refs, problems
 
 
+def note_references(
+    articles: Sequence[AnnotatedArticle], notes: Mapping[str, Note]
+) -> dict[str, tuple[int, ...]]:
+    """The articles each note is attached to, in the order of ``articles``."""
+    attached: dict[str, list[int]] = {slug: [] for slug in notes}
+    for i, item in enumerate(articles):
+        for slug in item.note_slugs:
+            attached[slug].append(i)
+    return {slug: tuple(positions) for slug, positions in attached.items()}
+
+
+def notes_by_entity(
+    articles: Sequence[AnnotatedArticle],
+    notes: Mapping[str, Note],
+    refs: Mapping[str, EntityRefs],
+) -> dict[str, tuple[str, ...]]:
+    """The notes that concern each entity, oldest first."""
+    concern: dict[str, set[str]] = defaultdict(set)
+    for note in notes.values():
+        for slug in note.entities:
+            concern[slug].add(note.slug)
+    for slug, entity_refs in refs.items():
+        for i in entity_refs.about:
+            concern[slug].update(articles[i].note_slugs)
+    order = {slug: (note.date, slug) for slug, note in notes.items()}
+    return {slug: tuple(sorted(concern[slug], key=order.__getitem__)) for slug in refs}
+
+
 def build_index(
     config: SiteConfig,
     articles: Sequence[AnnotatedArticle],
@@ -100,14 +133,17 @@ def build_index(
     months: dict[tuple[int, int], list[int]] = defaultdict(list)
     for i, item in enumerate(articles):
         months[(item.article.date.year, item.article.date.month)].append(i)
+    note_map = {n.slug: n for n in notes}
     index = SiteIndex(
         config=config,
         articles=tuple(articles),
         entities=entity_map,
-        notes={n.slug: n for n in notes},
+        notes=note_map,
         sections=_group([[a.article.section] if a.article.section else [] for a in articles]),
         tags=_group([a.article.tags for a in articles]),
         months={key: tuple(months[key]) for key in sorted(months, reverse=True)},
         entity_refs=refs,
+        note_articles=note_references(articles, note_map),
+        entity_notes=notes_by_entity(articles, note_map, refs),
     )
     return index, problems

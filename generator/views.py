@@ -10,15 +10,16 @@ import json
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from generator import urls
 from generator.annotate import AnnotatedArticle
-from generator.dates import format_date, format_month, iso
+from generator.dates import day_anchor, format_date, format_month, iso
 from generator.i18n import strings
 from generator.index import SiteIndex
-from generator.model import ENTITY_TYPES, Entity
+from generator.model import ENTITY_TYPES, Entity, Note
+from generator.notes import article_day
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,11 @@ def article_page(index: SiteIndex, position: int) -> PageView:
             "foreign": a.language != index.config.language,
             "about": [_entity_ref(index.entities[s]) for s in about],
             "mentioned": [_entity_ref(index.entities[s]) for s in item.mentioned if s not in about],
+            "notes": [
+                {"number": n.number, **note_summary(index.notes[n.key], index.config.language)}
+                for n in item.notes
+                if not n.is_annotation
+            ],
         },
         "cards": json_for_script(
             {s: entity_card(index.entities[s], a.language) for s in item.mentioned}
@@ -453,8 +459,102 @@ def entity_page(index: SiteIndex, slug: str, body_html: str) -> PageView:
         "related": [
             {**_entity_ref(index.entities[other]), "count": count} for other, count in refs.related
         ],
+        "notes": [
+            note_summary(index.notes[note], index.config.language)
+            for note in index.entity_notes.get(slug, ())
+        ],
     }
     return PageView(url, "entity.html", data)
+
+
+def _day(value: date, language: str) -> dict[str, str]:
+    return {"iso": value.isoformat(), "text": format_date(value, language)}
+
+
+def note_summary(note: Note, language: str) -> dict[str, Any]:
+    """A background note as a list entry: its title, page, date and end date, and timeline day."""
+    return {
+        "slug": note.slug,
+        "title": note.title,
+        "url": urls.note(note.slug),
+        "date": _day(note.date, language),
+        "end": _day(note.date_end, language)
+        if note.date_end and note.date_end != note.date
+        else None,
+        "timeline": urls.timeline_day(note.date),
+    }
+
+
+def note_page(index: SiteIndex, slug: str, body_html: str) -> PageView:
+    """A background note with its sources, entities and the articles it is attached to."""
+    note = index.notes[slug]
+    language = index.config.language
+    t = strings(language)
+    url = urls.note(slug)
+    crumbs = _crumbs(index, (t["timeline"], urls.TIMELINE), (note.title, url))
+    data = {
+        "page": _page(
+            index,
+            url,
+            note.title,
+            description=note.title,
+            breadcrumbs=crumbs,
+            current="timeline",
+            jsonld=[breadcrumb_jsonld(index, crumbs)],
+            og_type="article",
+        ),
+        "note": {
+            **note_summary(note, language),
+            "body_html": body_html,
+            "language": note.language,
+            "foreign": note.language != language,
+            "sources": [{"title": link.title, "url": link.url} for link in note.sources],
+            "entities": [_entity_ref(index.entities[e]) for e in note.entities],
+        },
+        "articles": [article_summary(index.articles[i]) for i in index.note_articles.get(slug, ())],
+    }
+    return PageView(url, "note.html", data)
+
+
+def timeline_page(index: SiteIndex) -> PageView:
+    """Every note and article in date order, grouped by year, with an anchor for each day."""
+    language = index.config.language
+    t = strings(language)
+    entries: list[tuple[tuple[Any, ...], date, dict[str, Any]]] = []
+    for note in index.notes.values():
+        entry = {"kind": "note", **note_summary(note, language)}
+        entries.append(((note.date, 0, note.slug), note.date, entry))
+    for item in index.articles:
+        a = item.article
+        day = article_day(a, index.config.timezone)
+        entry = {"kind": "article", "slug": a.slug, "title": a.title, "url": item.url}
+        entries.append(((day, 1, a.date.timestamp(), a.slug, item.url), day, entry))
+    entries.sort(key=lambda e: e[0])
+    years: list[dict[str, Any]] = []
+    for _order, day, entry in entries:
+        if not years or years[-1]["year"] != day.year:
+            years.append({"year": day.year, "id": f"y-{day.year:04d}", "days": []})
+        days = years[-1]["days"]
+        if not days or days[-1]["id"] != day_anchor(day):
+            days.append({"id": day_anchor(day), "date": _day(day, language), "entries": []})
+        days[-1]["entries"].append(entry)
+    crumbs = _crumbs(index, (t["timeline"], urls.TIMELINE))
+    return PageView(
+        urls.TIMELINE,
+        "timeline.html",
+        {
+            "page": _page(
+                index,
+                urls.TIMELINE,
+                t["timeline"],
+                description=t["timeline_intro"],
+                breadcrumbs=crumbs,
+                current="timeline",
+                jsonld=[breadcrumb_jsonld(index, crumbs)],
+            ),
+            "years": years,
+        },
+    )
 
 
 def entity_index_page(index: SiteIndex) -> PageView:
