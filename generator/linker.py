@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,16 +17,18 @@ if TYPE_CHECKING:
 
 # --- The phrase matcher -------------------------------------------------------------------------
 
+_WORD_START = r"(?<!\w)"
+_AFTER_WORD_START = r"(?<!\w.)"
+"""The same check after a phrase's first character: no word character before it."""
 _BOUNDARY = r"(?=-\w|(?!\w))"
 """After a phrase (and its suffix): no word character, or a hyphenated compound tail."""
 
-_SUFFIXES: dict[str, tuple[str, str]] = {
-    # language: (suffix after a phrase ending in s/x/z, suffix after any other phrase)
-    "da": (r"(?:['’]s?|s)?", r"(?:['’]s|s)?"),
-    "en": (r"(?:['’]s?)?", r"(?:['’]s)?"),
+_SUFFIXES = {
+    # The genitive: "'s" after any phrase, a bare apostrophe after some endings ("NIS'",
+    # "Reuters'"), and in Danish a bare "s" after the others ("Ruslands").
+    "da": r"(?:['’]s|(?<=[sxzSXZ])['’]|(?<![sxzSXZ])s)?",
+    "en": r"(?:['’]s|(?<=[sS])['’])?",
 }
-_APOSTROPHE_ENDINGS = {"da": "sxz", "en": "s"}
-_NO_SUFFIX = ("", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,74 @@ class _Node:
         self.phrase: str | None = None
 
 
+class _Trie:
+    """Phrases and their keys, and a regex for them shaped like their character trie."""
+
+    def __init__(self) -> None:
+        self.root = _Node()
+        self.keys: dict[str, str] = {}
+
+    def add(self, phrase: str, key: str) -> None:
+        if phrase in self.keys:
+            return
+        self.keys[phrase] = key
+        node = self.root
+        for ch in phrase:
+            node = node.children.setdefault(ch, _Node())
+        node.phrase = phrase
+
+    def key(self, written: str) -> str:
+        """The key of a phrase as matched, with its whitespace and any suffix."""
+        for candidate in _without_suffix(_normalise(written)):
+            if candidate in self.keys:
+                return self.keys[candidate]
+        raise AssertionError(f"matched {written!r} is no known phrase")  # pragma: no cover
+
+    def compile(self, rules: str, capitals: bool) -> re.Pattern[str] | None:
+        """A pattern for the longest phrase at a word start, shaped like the trie.
+
+        At each node the branches for longer phrases come before the end of a shorter one, so
+        the longest phrase that is followed by a suffix and a word boundary wins. Sibling
+        branches start with distinct literals, which the regex engine rejects without entering
+        them: the cost per character is bounded by the alphabet and the length of the match,
+        not by the number of phrases.
+
+        With ``capitals`` (phrases that mostly start with a capital letter), the word-start
+        check follows the first character, so that the pattern opens with a set of characters
+        that the engine scans for without trying a match at every position.
+        """
+        if not self.keys:
+            return None
+
+        def node_regex(node: _Node, at_start: bool) -> str:
+            branches = []
+            for ch, child in sorted(node.children.items()):
+                chars = [ch]
+                while child.phrase is None and len(child.children) == 1:
+                    ((ch, child),) = child.children.items()
+                    chars.append(ch)
+                literal = [r"\s++" if c == " " else re.escape(c) for c in chars]
+                if at_start and capitals:
+                    literal.insert(1, _AFTER_WORD_START)
+                branches.append("".join(literal) + node_regex(child, at_start=False))
+            if node.phrase is not None:
+                branches.append("")  # a phrase may end here, if no longer one matches
+            return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+        trie = node_regex(self.root, at_start=True)
+        end = _SUFFIXES.get(rules, "") + _BOUNDARY
+        return re.compile(trie + end if capitals else _WORD_START + trie + end)
+
+
+def _every_match(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
+    """The longest match at every start, overlapping ones included."""
+    search = pattern.search
+    m = search(text)
+    while m is not None:
+        yield m.span()
+        m = search(text, m.start() + 1)
+
+
 def _normalise(phrase: str) -> str:
     return " ".join(phrase.split())
 
@@ -56,32 +126,7 @@ def _is_case_sensitive(phrase: str) -> bool:
     return any(ch.isupper() for ch in phrase)
 
 
-def _trie_regex(root: _Node, suffixes: tuple[str, str], apostrophe_endings: str) -> str:
-    """A regex matching the longest phrase of the trie, children tried before a phrase's end."""
-
-    def end(phrase: str) -> str:
-        after_sxz = phrase[-1].lower() in apostrophe_endings
-        return (suffixes[0] if after_sxz else suffixes[1]) + _BOUNDARY
-
-    def node_regex(node: _Node) -> str:
-        alternatives = []
-        for ch, child in sorted(node.children.items()):
-            chars = [ch]
-            while child.phrase is None and len(child.children) == 1:
-                ((ch, child),) = child.children.items()
-                chars.append(ch)
-            literal = "".join(r"\s+" if c == " " else re.escape(c) for c in chars)
-            alternatives.append(literal + node_regex(child))
-        if node.phrase is not None:
-            alternatives.append(end(node.phrase))
-        if len(alternatives) == 1:
-            return alternatives[0]
-        return "(?:" + "|".join(alternatives) + ")"
-
-    return node_regex(root)
-
-
-def _strip_suffix(written: str) -> Iterable[str]:
+def _without_suffix(written: str) -> Iterable[str]:
     """The matched text, then the text without each inflection suffix it could carry."""
     yield written
     if written.endswith(("'s", "’s")):
@@ -90,8 +135,22 @@ def _strip_suffix(written: str) -> Iterable[str]:
         yield written[:-1]
 
 
+def _lower(text: str) -> str:
+    """``text`` in lower case, character by character, so that offsets stay the same."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+
+
+_Patterns = tuple[re.Pattern[str] | None, re.Pattern[str] | None]
+
+
 class PhraseMatcher:
-    """Finds whole-word phrases in text, longest first, in time independent of the phrase count.
+    """Finds whole-word phrases in text, the longest first; built once, used for every text.
+
+    The time is linear in the length of the text; it does not grow with the number of phrases
+    beyond the deeper trie walks of words that start like some phrase.
 
     A phrase with a capital letter matches exactly; one in lower case matches in any case (every
     phrase does with ``ignore_case``). Whitespace matches any whitespace run. Danish and English
@@ -100,78 +159,58 @@ class PhraseMatcher:
     """
 
     def __init__(self, phrases: Iterable[tuple[str, str]], *, ignore_case: bool = False) -> None:
-        self._exact: dict[str, str] = {}
-        self._folded: dict[str, str] = {}
-        self._exact_trie = _Node()
-        self._folded_trie = _Node()
+        self._exact = _Trie()
+        self._folded = _Trie()
         for phrase, key in phrases:
             phrase = _normalise(phrase)
             if not phrase:
                 continue
             if ignore_case or not _is_case_sensitive(phrase):
-                self._add(self._folded_trie, self._folded, phrase.lower(), key)
+                self._folded.add(phrase.lower(), key)
             else:
-                self._add(self._exact_trie, self._exact, phrase, key)
-        self._patterns: dict[str, re.Pattern[str]] = {}
-
-    @staticmethod
-    def _add(root: _Node, keys: dict[str, str], phrase: str, key: str) -> None:
-        if phrase in keys:
-            return
-        keys[phrase] = key
-        node = root
-        for ch in phrase:
-            node = node.children.setdefault(ch, _Node())
-        node.phrase = phrase
+                self._exact.add(phrase, key)
+        self._patterns: dict[str, _Patterns] = {}
 
     def __len__(self) -> int:
-        return len(self._exact) + len(self._folded)
+        return len(self._exact.keys) + len(self._folded.keys)
 
-    def pattern(self, language: str) -> re.Pattern[str]:
-        """The compiled pattern for a language's inflection rules, built on first use."""
+    def prepare(self, language: str) -> None:
+        """Compile the patterns for a language now rather than on its first ``find``."""
+        self._patterns_for(language)
+
+    def _patterns_for(self, language: str) -> _Patterns:
         rules = language.split("-")[0].lower()
         if rules not in _SUFFIXES:
             rules = ""
         if rules not in self._patterns:
-            self._patterns[rules] = self._compile(rules)
+            self._patterns[rules] = (
+                self._exact.compile(rules, capitals=True),
+                self._folded.compile(rules, capitals=False),
+            )
         return self._patterns[rules]
-
-    def _compile(self, rules: str) -> re.Pattern[str]:
-        suffixes = _SUFFIXES.get(rules, _NO_SUFFIX)
-        endings = _APOSTROPHE_ENDINGS.get(rules, "")
-        # Both tries are tried at each word start, as lookaheads, so that the longer match of
-        # the two can be chosen; an exact and a folded phrase may start at the same place.
-        exact = "(?!)"
-        if self._exact:
-            exact = _trie_regex(self._exact_trie, suffixes, endings)
-        folded = "(?!)"
-        if self._folded:
-            folded = "(?i:" + _trie_regex(self._folded_trie, suffixes, endings) + ")"
-        return re.compile(rf"(?<!\w)(?=({exact}))?(?=({folded}))?(?(1)|(?(2)|(?!)))")
 
     def find(self, text: str, language: str) -> list[PhraseMatch]:
         """Non-overlapping matches of the longest phrases, left to right."""
+        exact, folded = self._patterns_for(language)
+        # The folded phrases are found in the lower-cased text. At one start the longer match
+        # wins, and at equal length the exact one.
+        candidates: dict[int, tuple[int, _Trie, str]] = {}
+        if folded is not None:
+            lowered = _lower(text)
+            for start, end in _every_match(folded, lowered):
+                candidates[start] = (end, self._folded, lowered)
+        if exact is not None:
+            for start, end in _every_match(exact, text):
+                if start not in candidates or candidates[start][0] <= end:
+                    candidates[start] = (end, self._exact, text)
         matches: list[PhraseMatch] = []
         done = 0
-        for m in self.pattern(language).finditer(text):
-            start = m.start()
-            if start < done:
-                continue
-            exact_end, folded_end = m.end(1), m.end(2)
-            if exact_end >= folded_end:
-                end, key = exact_end, self._key(self._exact, text[start:exact_end])
-            else:
-                end, key = folded_end, self._key(self._folded, text[start:folded_end].lower())
-            matches.append(PhraseMatch(start, end, key))
-            done = end
+        for start in sorted(candidates):
+            if start >= done:
+                end, trie, source = candidates[start]
+                matches.append(PhraseMatch(start, end, trie.key(source[start:end])))
+                done = end
         return matches
-
-    @staticmethod
-    def _key(keys: dict[str, str], written: str) -> str:
-        for candidate in _strip_suffix(_normalise(written)):
-            if candidate in keys:
-                return keys[candidate]
-        raise AssertionError(f"matched {written!r} is no known phrase")  # pragma: no cover
 
 
 # --- The entity registry -----------------------------------------------------------------------
@@ -290,7 +329,7 @@ def link_mentions(
     return linker.mentions, linker.diagnostics
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class _Piece:
     """A stretch of a text run: plain text, or a mention to link."""
 
@@ -312,7 +351,7 @@ class _Linker:
     def link_inline(self, children: list[Token], first_line: int) -> list[Token]:
         """The children of one inline token, with mentions linked."""
         out: list[Token] = []
-        plain: list[str] = []
+        plain = _PlainText()
         needs_context: list[tuple[int, int, int]] = []  # mention index, plain start, plain end
         run: list[Token] = []
         link_depth = 0
@@ -325,7 +364,7 @@ class _Linker:
                 pieces = self.split_run(text, line)
                 if all(p.slug is None for p in pieces):
                     out.extend(run)
-                    plain.append(text)
+                    plain.add(text)
                 else:
                     out.extend(self.emit(pieces, run[0].level, plain, needs_context))
                 line += text.count("\n")
@@ -340,13 +379,13 @@ class _Linker:
             link_depth += _link_depth_change(token)
             if token.type in ("softbreak", "hardbreak"):
                 line += 1
-                plain.append(" ")
+                plain.add(" ")
             elif token.type in ("text", "code_inline"):
-                plain.append(token.content)
+                plain.add(token.content)
         flush()
 
         if needs_context:
-            paragraph = "".join(plain)
+            paragraph = plain.text()
             for index, start, end in needs_context:
                 excerpt = _excerpt(paragraph, start, end)
                 self.mentions[index] = dataclasses.replace(self.mentions[index], context=excerpt)
@@ -392,7 +431,7 @@ class _Linker:
         self,
         pieces: list[_Piece],
         level: int,
-        plain: list[str],
+        plain: _PlainText,
         needs_context: list[tuple[int, int, int]],
     ) -> list[Token]:
         """Tokens for the pieces of a run; records a mention for each mention piece."""
@@ -400,16 +439,16 @@ class _Linker:
         for piece in pieces:
             if piece.slug is None:
                 out.extend(_text_tokens(piece.text, level))
-                plain.append(piece.text)
+                plain.add(piece.text)
                 continue
             slug = piece.slug
             first = slug not in self.seen
             linked = piece.explicit or first or self.ctx.link_all
             if first:
-                start = sum(map(len, plain))
-                needs_context.append((len(self.mentions), start, start + len(piece.text)))
+                span = (plain.length, plain.length + len(piece.text))
+                needs_context.append((len(self.mentions), *span))
             self.mentions.append(Mention(slug, piece.text, piece.line, linked, piece.explicit))
-            plain.append(piece.text)
+            plain.add(piece.text)
             if linked:
                 self.seen.add(slug)
                 out.extend(self.link_tokens(slug, piece.text, level, piece.explicit))
@@ -456,31 +495,35 @@ def _text_tokens(text: str, level: int) -> list[Token]:
     return out
 
 
+class _PlainText:
+    """The plain text of one paragraph, gathered while its tokens are walked."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+        self.length += len(text)
+
+    def text(self) -> str:
+        return "".join(self.parts).replace("\n", " ")
+
+
 def _excerpt(text: str, start: int, end: int, width: int = CONTEXT_WIDTH) -> str:
     """About ``width`` characters of ``text`` around ``[start, end)``, cut between words."""
-    if len(text) <= width:
-        return " ".join(text.split())
-    low = max(0, min((start + end - width) // 2, len(text) - width))
-    high = min(len(text), low + width)
-    if low > 0 and not text[low - 1].isspace():
-        space = _first_space(text, low, start)
-        low = start if space is None else space + 1
-    if high < len(text) and not text[high].isspace():
-        space = _last_space(text, end, high)
-        high = end if space is None else space
-    cut = " ".join(text[low:high].split())
-    return ("…" if low > 0 else "") + cut + ("…" if high < len(text) else "")
+    if len(text) > width:
+        low = max(0, min((start + end - width) // 2, len(text) - width))
+        high = min(len(text), low + width)
+        if low > 0 and text[low - 1] != " ":
+            low = text.find(" ", low, start) + 1 or start
+        if high < len(text) and text[high] != " ":
+            high = max(text.rfind(" ", end, high), end)
+        return (
+            ("…" if low > 0 else "") + _squash(text[low:high]) + ("…" if high < len(text) else "")
+        )
+    return _squash(text)
 
 
-def _first_space(text: str, low: int, high: int) -> int | None:
-    for i in range(low, high):
-        if text[i].isspace():
-            return i
-    return None
-
-
-def _last_space(text: str, low: int, high: int) -> int | None:
-    for i in range(high - 1, low - 1, -1):
-        if text[i].isspace():
-            return i
-    return None
+def _squash(text: str) -> str:
+    return " ".join(text.split())
