@@ -27,7 +27,14 @@ import jinja2
 import watchfiles
 
 from generator import urls
-from generator.build import BuildOptions, BuildResult, build, build_site, load
+from generator.build import (
+    BuildOptions,
+    BuildResult,
+    annotation_diagnostics,
+    build,
+    build_site,
+    load,
+)
 from generator.diagnostics import Diagnostic, error, has_errors, sort_diagnostics
 from generator.render import template_dirs
 
@@ -61,8 +68,13 @@ class CheckResult:
 
 
 def check_project(project: Path, drafts: bool = False) -> CheckResult:
-    """Load, annotate, render and link-check the site in memory; nothing is written."""
+    """Load, annotate, render and link-check the site in memory; nothing is written.
+
+    The diagnostics are those ``build`` reports for the same project.
+    """
     loaded, problems = load(project, drafts)
+    if loaded is not None and has_errors(problems):
+        problems += annotation_diagnostics(loaded)
     if loaded is None or has_errors(problems):
         return CheckResult(tuple(sort_diagnostics(problems)), pages=0)
     files, site_problems, _timings = build_site(loaded, project)

@@ -109,6 +109,20 @@ def test_check_reports_a_content_error_and_exits_with_code_1(project: Path) -> N
     assert out == "checked the content: 1 error, 0 warnings\n"
 
 
+def test_check_reports_what_build_reports_and_writes_nothing(project: Path) -> None:
+    edit(project, ARTICLE, "section: Indland", "section: Indland\nabout: [oeresundsbroen]")
+    edit(project, ARTICLE, "Østbroen mellem", "[[Østbroen]] mellem")
+    code, _out, err = run_cli("check", "-C", str(project))
+    assert code == 1
+    assert err == (
+        f'{ARTICLE}:5: error: "about": unknown entity "oeresundsbroen"\n'
+        f'{ARTICLE}:10: error: unknown entity "Østbroen" in [[Østbroen]]\n'
+    )
+    build_code, _build_out, build_err = run_cli("build", "-C", str(project))
+    assert (build_code, build_err) == (1, err)
+    assert not (project / "site").exists()
+
+
 def test_check_finds_a_broken_internal_link_in_the_rendered_pages(
     project: Path, tmp_path: Path
 ) -> None:
