@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -122,15 +124,50 @@ def test_card_text_cannot_close_the_script_element_that_holds_it(site):
 # -- cards.js in a browser --------------------------------------------------------------------
 
 
+class ChromiumThread:
+    """Chromium driven from a thread of its own.
+
+    Playwright's sync API refuses to start on a thread where another test module's instance is
+    still running, so these tests keep theirs on a worker thread and run each test body there.
+    """
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chromium")
+        self.playwright, self.browser = self.pool.submit(self._start).result()
+
+    @staticmethod
+    def _start():
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        return playwright, playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox"]
+        )
+
+    def close(self) -> None:
+        self.pool.submit(self.browser.close).result()
+        self.pool.submit(self.playwright.stop).result()
+        self.pool.shutdown()
+
+
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
+    pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
+    chromium = ChromiumThread()
+    yield chromium
+    chromium.close()
+
+
+def in_browser_thread(test):
+    """Run the test body on the browser's thread, with the launched browser as ``browser``."""
+
+    @functools.wraps(test)
+    def run(browser: ChromiumThread, **fixtures):
+        return browser.pool.submit(test, browser.browser, **fixtures).result()
+
+    return run
 
 
 def open_article(browser, site: Path, width: int = 1280, touch: bool = False):
@@ -147,6 +184,7 @@ PUTIN_LINK = 'a.mention[data-entity="vladimir-putin"]'
 KURSK_LINK = 'a.mention[data-entity="kursk-oblast"]'
 
 
+@in_browser_thread
 def test_keyboard_focus_shows_the_card_and_describes_the_link_by_it(browser, site):
     page = open_article(browser, site)
     assert page.locator(CARD).is_hidden()
@@ -163,6 +201,7 @@ def test_keyboard_focus_shows_the_card_and_describes_the_link_by_it(browser, sit
     page.context.close()
 
 
+@in_browser_thread
 def test_escape_closes_the_card_and_gives_the_link_its_title_back(browser, site):
     page = open_article(browser, site)
     page.focus(PUTIN_LINK)
@@ -175,6 +214,7 @@ def test_escape_closes_the_card_and_gives_the_link_its_title_back(browser, site)
     page.context.close()
 
 
+@in_browser_thread
 def test_tab_moves_focus_on_to_the_next_mention_and_its_card(browser, site):
     page = open_article(browser, site)
     page.focus(PUTIN_LINK)
@@ -188,6 +228,7 @@ def test_tab_moves_focus_on_to_the_next_mention_and_its_card(browser, site):
     page.context.close()
 
 
+@in_browser_thread
 def test_hovering_shows_the_card_and_the_card_itself_keeps_it_open(browser, site):
     page = open_article(browser, site)
     page.hover(PUTIN_LINK)
@@ -200,6 +241,7 @@ def test_hovering_shows_the_card_and_the_card_itself_keeps_it_open(browser, site
     page.context.close()
 
 
+@in_browser_thread
 def test_a_first_tap_shows_the_card_and_a_second_tap_follows_the_link(browser, site):
     page = open_article(browser, site, width=390, touch=True)
     url = page.url
@@ -215,6 +257,7 @@ def test_a_first_tap_shows_the_card_and_a_second_tap_follows_the_link(browser, s
     page.context.close()
 
 
+@in_browser_thread
 def test_a_tap_elsewhere_closes_a_tapped_card(browser, site):
     page = open_article(browser, site, width=390, touch=True)
     page.tap(PUTIN_LINK)
@@ -226,6 +269,7 @@ def test_a_tap_elsewhere_closes_a_tapped_card(browser, site):
 
 @pytest.mark.parametrize("width", [320, 390, 1280])
 @pytest.mark.parametrize("link_top", [8, 660])
+@in_browser_thread
 def test_the_card_stays_inside_the_viewport(browser, site, width, link_top):
     page = open_article(browser, site, width=width)
     page.evaluate(
