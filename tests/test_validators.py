@@ -98,6 +98,7 @@ def served(demo_site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for this module only: Playwright's sync API allows one running instance."""
     with chromium() as launched:
         yield launched
 

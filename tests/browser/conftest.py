@@ -25,8 +25,10 @@ def site_url(demo_site: Path) -> Iterator[str]:
         yield root
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
+    """One Chromium for this folder's tests, closed after them: Playwright's sync API allows one
+    running instance at a time, and other test modules start their own."""
     with chromium() as launched:
         yield launched
 
