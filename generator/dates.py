@@ -199,6 +199,11 @@ def local_date(dt: datetime, tz: str | None = None) -> date:
     return dt.date()
 
 
+def day_start(d: date, tz: str) -> datetime:
+    """The start of a calendar day in zone ``tz``, for ``<time datetime>`` of a whole day."""
+    return datetime(d.year, d.month, d.day, tzinfo=zone(tz))
+
+
 # --------------------------------------------------------------------------- formatting
 
 

@@ -30,7 +30,7 @@ from typing import Literal
 from markdown_it.token import Token
 
 from generator.config import SiteConfig
-from generator.dates import find_dates, format_date, local_date
+from generator.dates import day_start, find_dates, format_date, iso, local_date
 from generator.diagnostics import Diagnostic, error, warning
 from generator.linker import EXPLICIT_LINK, PhraseMatcher
 from generator.markdown import parse, render
@@ -622,7 +622,8 @@ def _aside_html(number: int, key: str, ctx: NoteContext, anchored: bool) -> str:
 
 def _period_html(note: Note, ctx: NoteContext) -> str:
     def day(d: date) -> str:
-        return f'<time datetime="{d.isoformat()}">{format_date(d, ctx.language)}</time>'
+        stamp = iso(day_start(d, ctx.registry.timezone))
+        return f'<time datetime="{stamp}">{format_date(d, ctx.language)}</time>'
 
     if note.date_end is None or note.date_end == note.date:
         return day(note.date)

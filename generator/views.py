@@ -15,7 +15,7 @@ from typing import Any
 
 from generator import urls
 from generator.annotate import AnnotatedArticle
-from generator.dates import day_anchor, format_date, format_month, iso
+from generator.dates import day_anchor, day_start, format_date, format_month, iso
 from generator.i18n import strings
 from generator.index import SiteIndex
 from generator.model import ENTITY_TYPES, Entity, Note
@@ -207,7 +207,12 @@ def article_page(index: SiteIndex, position: int) -> PageView:
             "about": [_entity_ref(index.entities[s]) for s in about],
             "mentioned": [_entity_ref(index.entities[s]) for s in item.mentioned if s not in about],
             "notes": [
-                {"number": n.number, **note_summary(index.notes[n.key], index.config.language)}
+                {
+                    "number": n.number,
+                    **note_summary(
+                        index.notes[n.key], index.config.language, index.config.timezone
+                    ),
+                }
                 for n in item.notes
                 if not n.is_annotation
             ],
@@ -460,25 +465,26 @@ def entity_page(index: SiteIndex, slug: str, body_html: str) -> PageView:
             {**_entity_ref(index.entities[other]), "count": count} for other, count in refs.related
         ],
         "notes": [
-            note_summary(index.notes[note], index.config.language)
+            note_summary(index.notes[note], index.config.language, index.config.timezone)
             for note in index.entity_notes.get(slug, ())
         ],
     }
     return PageView(url, "entity.html", data)
 
 
-def _day(value: date, language: str) -> dict[str, str]:
-    return {"iso": value.isoformat(), "text": format_date(value, language)}
+def _day(value: date, language: str, tz: str) -> dict[str, str]:
+    """A whole day: shown as a date, marked up as the day's start in the site's timezone."""
+    return {"iso": iso(day_start(value, tz)), "text": format_date(value, language)}
 
 
-def note_summary(note: Note, language: str) -> dict[str, Any]:
+def note_summary(note: Note, language: str, tz: str) -> dict[str, Any]:
     """A background note as a list entry: its title, page, date and end date, and timeline day."""
     return {
         "slug": note.slug,
         "title": note.title,
         "url": urls.note(note.slug),
-        "date": _day(note.date, language),
-        "end": _day(note.date_end, language)
+        "date": _day(note.date, language, tz),
+        "end": _day(note.date_end, language, tz)
         if note.date_end and note.date_end != note.date
         else None,
         "timeline": urls.timeline_day(note.date),
@@ -504,7 +510,7 @@ def note_page(index: SiteIndex, slug: str, body_html: str) -> PageView:
             og_type="article",
         ),
         "note": {
-            **note_summary(note, language),
+            **note_summary(note, language, index.config.timezone),
             "body_html": body_html,
             "language": note.language,
             "foreign": note.language != language,
@@ -522,7 +528,7 @@ def timeline_page(index: SiteIndex) -> PageView:
     t = strings(language)
     entries: list[tuple[tuple[Any, ...], date, dict[str, Any]]] = []
     for note in index.notes.values():
-        entry = {"kind": "note", **note_summary(note, language)}
+        entry = {"kind": "note", **note_summary(note, language, index.config.timezone)}
         entries.append(((note.date, 0, note.slug), note.date, entry))
     for item in index.articles:
         a = item.article
@@ -536,7 +542,13 @@ def timeline_page(index: SiteIndex) -> PageView:
             years.append({"year": day.year, "id": f"y-{day.year:04d}", "days": []})
         days = years[-1]["days"]
         if not days or days[-1]["id"] != day_anchor(day):
-            days.append({"id": day_anchor(day), "date": _day(day, language), "entries": []})
+            days.append(
+                {
+                    "id": day_anchor(day),
+                    "date": _day(day, language, index.config.timezone),
+                    "entries": [],
+                }
+            )
         days[-1]["entries"].append(entry)
     crumbs = _crumbs(index, (t["timeline"], urls.TIMELINE))
     return PageView(
@@ -696,22 +708,30 @@ def feed_view(
     )
 
 
-def feed_views(index: SiteIndex) -> Iterator[PageView]:
+@dataclass(frozen=True)
+class FeedSpec:
+    """What :func:`feed_view` makes one feed from: its URL, its page, its title, its articles."""
+
+    url: str
+    page_url: str
+    title: str
+    positions: Sequence[int]
+
+
+def feed_specs(index: SiteIndex) -> Iterator[FeedSpec]:
     """The site's feed, one per section and one per entity, titled "Site: Section" or
     "Site: Entity" so that feed readers tell them apart."""
     title = index.config.title
-    yield feed_view(index, urls.FEED, urls.HOME, title, range(len(index.articles)))
+    yield FeedSpec(urls.FEED, urls.HOME, title, range(len(index.articles)))
     for name, positions in index.sections.items():
-        yield feed_view(
-            index, urls.section_feed(name), urls.section(name), f"{title}: {name}", positions
-        )
+        yield FeedSpec(urls.section_feed(name), urls.section(name), f"{title}: {name}", positions)
     for slug, refs in index.entity_refs.items():
         positions = sorted(refs.about + refs.mentioned)
         name = index.entities[slug].name
-        yield feed_view(
-            index,
-            urls.entity_feed(slug),
-            urls.entity(slug),
-            f"{title}: {name}",
-            positions,
-        )
+        yield FeedSpec(urls.entity_feed(slug), urls.entity(slug), f"{title}: {name}", positions)
+
+
+def feed_views(index: SiteIndex) -> Iterator[PageView]:
+    """Every feed of the site (see :func:`feed_specs`)."""
+    for spec in feed_specs(index):
+        yield feed_view(index, spec.url, spec.page_url, spec.title, spec.positions)

@@ -98,7 +98,7 @@ def test_the_marker_follows_the_passage_and_links_to_the_side_note_after_the_par
         'aria-label="Baggrund 1: Ruslands fuldskalainvasion af Ukraine" data-pagefind-ignore>\n'
         '<p class="sidenote-head"><a class="sidenote-number" href="#note-ref-1" '
         'title="Tilbage til teksten">1</a> <span class="sidenote-kind">Baggrund</span> '
-        '<span class="sidenote-date"><time datetime="2022-02-24">24. februar 2022</time></span></p>\n'
+        '<span class="sidenote-date"><time datetime="2022-02-24T00:00:00+01:00">24. februar 2022</time></span></p>\n'
     )
 
 
@@ -126,8 +126,8 @@ def test_the_side_note_links_to_the_note_page_and_shows_its_first_paragraph() ->
 def test_a_note_with_a_period_shows_both_ends() -> None:
     html = annotate("Dumaen ratificerede aftalen.").body_html
     assert (
-        '<span class="sidenote-date"><time datetime="2024-10-24">24. oktober 2024</time> til '
-        '<time datetime="2024-11-11">11. november 2024</time></span>'
+        '<span class="sidenote-date"><time datetime="2024-10-24T00:00:00+02:00">24. oktober 2024</time> til '
+        '<time datetime="2024-11-11T00:00:00+01:00">11. november 2024</time></span>'
     ) in html
 
 
@@ -320,8 +320,8 @@ def test_a_note_page_shows_title_period_body_and_sources(site: Path) -> None:
     html = page(site, "notes/ratificering/index.html")
     assert "<h1>Rusland og Nordkorea ratificerer aftalen</h1>" in html
     assert (
-        '<time datetime="2024-10-24">24. oktober 2024</time> til '
-        '<time datetime="2024-11-11">11. november 2024</time>'
+        '<time datetime="2024-10-24T00:00:00+02:00">24. oktober 2024</time> til '
+        '<time datetime="2024-11-11T00:00:00+01:00">11. november 2024</time>'
     ) in html
     assert (
         '<a href="https://www.dailymail.co.uk/wires/reuters/article-13995869/'
