@@ -12,6 +12,7 @@ import errno
 import html
 import mimetypes
 import socket
+import sys
 import threading
 import time
 import traceback
@@ -231,6 +232,12 @@ class PreviewServer(ThreadingHTTPServer):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, PreviewHandler)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A browser that goes away mid-response (a reload, a click) is not an error."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class PreviewHandler(BaseHTTPRequestHandler):

@@ -9,6 +9,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -139,6 +140,21 @@ def test_pages_directories_and_assets_are_served_with_status_200(served: Preview
     ):
         status, headers, _body = get(served, target)
         assert (target, status, headers["Content-Type"]) == (target, 200, kind)
+
+
+def test_a_client_that_goes_away_mid_response_is_not_reported_as_an_error(
+    served: Preview, capsys: pytest.CaptureFixture[str]
+) -> None:
+    threads = threading.active_count()
+    for _ in range(5):
+        with socket.create_connection(served.server.server_address[:2]) as client:
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            client.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    deadline = time.monotonic() + WAIT
+    while threading.active_count() > threads and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert get(served, "/")[0] == 200
+    assert capsys.readouterr().err == ""
 
 
 def test_a_directory_named_without_its_slash_is_redirected_to_it(served: Preview) -> None:
