@@ -11,7 +11,7 @@
     bundlePath: bundle.pathname,
     baseUrl: new URL("../", bundle).pathname,
     showImages: false,
-    showSubResults: true,
+    showSubResults: false,
     translations: { placeholder: root.getAttribute("data-placeholder") },
   });
   var query = new URLSearchParams(window.location.search).get("q");
