@@ -28,15 +28,8 @@ import jinja2
 import watchfiles
 
 from generator import urls
-from generator.build import (
-    BuildOptions,
-    BuildResult,
-    annotation_diagnostics,
-    build,
-    build_site,
-    load,
-)
-from generator.diagnostics import Diagnostic, error, has_errors, sort_diagnostics
+from generator.build import BuildOptions, BuildResult, build, build_site, load
+from generator.diagnostics import Diagnostic, error, sort_diagnostics
 from generator.render import template_dirs
 
 RESERVED_PREFIX = "/__explainer/"
@@ -71,16 +64,16 @@ class CheckResult:
 def check_project(project: Path, drafts: bool = False) -> CheckResult:
     """Load, annotate, render and link-check the site in memory; nothing is written.
 
-    The diagnostics are those ``build`` reports for the same project.
+    Content errors do not stop the later stages, so that one run reports every problem that
+    ``build`` would, annotation problems included.
     """
     loaded, problems = load(project, drafts)
-    if loaded is not None and has_errors(problems):
-        problems += annotation_diagnostics(loaded)
-    if loaded is None or has_errors(problems):
+    if loaded is None:
         return CheckResult(tuple(sort_diagnostics(problems)), pages=0)
     files, site_problems, _timings = build_site(loaded, project)
+    problems += site_problems
     pages = sum(1 for f in files if f.path.endswith(".html"))
-    return CheckResult(tuple(sort_diagnostics([*problems, *site_problems])), pages)
+    return CheckResult(tuple(sort_diagnostics(problems)), pages)
 
 
 def _count(number: int, noun: str) -> str:
