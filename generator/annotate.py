@@ -170,6 +170,22 @@ def annotate_text(
     disabled: frozenset[str] = frozenset(),
 ) -> tuple[str, list[Diagnostic]]:
     """Render an entity description or note body with its mentions linked."""
+    html, _mentions, problems = annotate_body(
+        markdown, path, line, language, url, registry, disabled
+    )
+    return html, problems
+
+
+def annotate_body(
+    markdown: str,
+    path: str,
+    line: int,
+    language: str,
+    url: str,
+    registry: Registry,
+    disabled: frozenset[str] = frozenset(),
+) -> tuple[str, list[Mention], list[Diagnostic]]:
+    """As :func:`annotate_text`, with the mentions found."""
     allow_html = registry.config.allow_html
     tokens = parse(markdown, allow_html)
     ctx = LinkContext(
@@ -183,5 +199,5 @@ def annotate_text(
         title=registry.entity_title,
         resolve=registry.resolve,
     )
-    _mentions, problems = link_mentions(tokens, ctx, set())
-    return render(tokens, allow_html), problems
+    mentions, problems = link_mentions(tokens, ctx, set())
+    return render(tokens, allow_html), mentions, problems

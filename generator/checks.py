@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 
 from generator import urls
 from generator.config import SiteConfig
@@ -82,29 +82,43 @@ _REFERENCE = re.compile(r'\s(?:href|src)="([^"]*)"')
 _EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", re.IGNORECASE)
 
 
-def check_links(files: Iterable[OutputFile]) -> list[Diagnostic]:
-    """Every internal href and src in the HTML output must resolve to a file of the output.
+def internal_links(file: OutputFile) -> list[tuple[str, str]]:
+    """The internal href and src targets of an HTML page, each once: (as written, the output
+    path it resolves to). Other files, and the 404 page that servers show anywhere, have none.
 
     This reads attributes of our own generated HTML, whose quoting the templates control.
     """
-    files = list(files)
-    present = {f.path for f in files}
-    broken: dict[str, list[str]] = defaultdict(list)
-    for file in files:
-        if not file.path.endswith(".html") or file.path == urls.NOT_FOUND:
+    if not file.path.endswith(".html") or file.path == urls.NOT_FOUND:
+        return []
+    base = posixpath.dirname(file.path)
+    found: dict[str, str] = {}
+    for target in _REFERENCE.findall(file.data.decode("utf-8")):
+        if target in found or _EXTERNAL.match(target):
             continue
-        base = posixpath.dirname(file.path)
-        for target in _REFERENCE.findall(file.data.decode("utf-8")):
-            if _EXTERNAL.match(target):
-                continue
-            path = target.split("#", 1)[0].split("?", 1)[0]
-            resolved = posixpath.normpath(posixpath.join(base, path)) if path else file.path
-            if path.endswith("/") or resolved == ".":
-                resolved = posixpath.join(resolved, "index.html").removeprefix("./")
-            if resolved not in present:
-                broken[file.path].append(target)
+        path = target.split("#", 1)[0].split("?", 1)[0]
+        resolved = posixpath.normpath(posixpath.join(base, path)) if path else file.path
+        if path.endswith("/") or resolved == ".":
+            resolved = posixpath.join(resolved, "index.html").removeprefix("./")
+        found[target] = resolved
+    return list(found.items())
+
+
+def broken_links(
+    links: Iterable[tuple[str, Sequence[tuple[str, str]]]], present: Container[str]
+) -> list[Diagnostic]:
+    """An error for each (page, its internal links) whose target is not among ``present``."""
+    broken: dict[str, list[str]] = defaultdict(list)
+    for page, targets in links:
+        broken[page].extend(target for target, resolved in targets if resolved not in present)
     return [
         error(f"site/{page}", None, f"broken internal link: {target}")
         for page, targets in sorted(broken.items())
-        for target in dict.fromkeys(targets)
+        for target in targets
     ]
+
+
+def check_links(files: Iterable[OutputFile]) -> list[Diagnostic]:
+    """Every internal href and src in the HTML output must resolve to a file of the output."""
+    files = list(files)
+    present = {f.path for f in files}
+    return broken_links(((f.path, internal_links(f)) for f in files), present)

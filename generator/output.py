@@ -1,4 +1,11 @@
-"""The output edge: write the built site atomically, never outside the output folder."""
+"""The output edge: write the built site atomically, never outside the output folder.
+
+A build writes its files into a staging folder beside the output folder; nothing in the output
+folder changes until the build has found every problem. Then the staging folder either replaces
+the output folder (:meth:`Staging.swap_in`, a clean build), or its files are moved into it one by
+one and the files that are gone are deleted (:meth:`Staging.merge_into`, an incremental build,
+which leaves every unchanged file and its modification time alone).
+"""
 
 from __future__ import annotations
 
@@ -48,23 +55,85 @@ def write_tree(root: Path, files: Iterable[OutputFile]) -> int:
     return count
 
 
+class Staging:
+    """A new folder beside the output folder that receives a build's files before the output
+    folder changes. Worker processes that inherit it write into it too."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out.absolute()
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.root = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-", dir=self.out.parent))
+        self._made: set[str] = set()
+
+    def write(self, path: str, data: bytes) -> None:
+        """Write one file at its path in the site. The folder is new and only this build
+        writes to it, so no link inside can lead elsewhere."""
+        target = self.root.joinpath(*safe_relative(path).parts)
+        parent = str(target.parent)
+        if parent not in self._made:
+            os.makedirs(parent, exist_ok=True)
+            self._made.add(parent)
+        with open(target, "wb") as handle:
+            handle.write(data)
+
+    def read(self, path: str) -> bytes:
+        return self.root.joinpath(*safe_relative(path).parts).read_bytes()
+
+    def discard(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def swap_in(self) -> None:
+        """Make the staging folder the output folder; the old one is deleted."""
+        os.chmod(self.root, 0o755)
+        old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
+        if self.out.exists():
+            os.rename(self.out, old)
+        os.rename(self.root, self.out)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def merge_into(self, written: Iterable[str], removed: Iterable[str]) -> None:
+        """Move the ``written`` files into the output folder, each replacing its old version in
+        one step, then delete the ``removed`` files and the folders they leave empty."""
+        out = self.out.resolve()
+        checked: set[Path] = set()
+
+        def inside(path: str) -> Path:
+            target = out.joinpath(*safe_relative(path).parts)
+            if target.parent not in checked:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if not target.parent.resolve().is_relative_to(out):
+                    raise UnsafePath(f"refusing to write outside the output folder: {path!r}")
+                checked.add(target.parent)
+            return target
+
+        for path in written:
+            os.replace(self.root.joinpath(*safe_relative(path).parts), inside(path))
+        emptied: set[Path] = set()
+        for path in removed:
+            target = out.joinpath(*safe_relative(path).parts)
+            if target.parent.resolve().is_relative_to(out):
+                target.unlink(missing_ok=True)
+                emptied.add(target.parent)
+        for folder in sorted(emptied, key=lambda p: -len(p.parts)):
+            while folder != out and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent
+        self.discard()
+
+
 def replace_site(out: Path, files: Iterable[OutputFile]) -> int:
     """Build the whole site in a temporary folder beside ``out``, then swap it into place.
 
     If anything fails before the swap, ``out`` is left exactly as it was.
     """
-    out = out.absolute()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    staging = Staging(out)
+    count = 0
     try:
-        count = write_tree(staging, files)
-        os.chmod(staging, 0o755)
+        for file in files:
+            staging.write(file.path, file.data)
+            count += 1
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        staging.discard()
         raise
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if out.exists():
-        os.rename(out, old)
-    os.rename(staging, out)
-    shutil.rmtree(old, ignore_errors=True)
+    staging.swap_in()
     return count

@@ -1,0 +1,408 @@
+"""The build cache in ``PROJECT/.explainer-cache/``: what the last build read, made and wrote, so
+that the next build redoes only what changed.
+
+Everything in it is keyed by digests of content: of each source file, of the code, the config
+and the templates. A cache that cannot be read, or that another version of the code wrote, is
+ignored, and the build is a clean build. Deleting the folder is always safe.
+
+- ``state.pickle``: a :class:`State`, what the build needs on every run;
+- ``links.pickle``: the internal link targets of every page, read only when pages disappear;
+- ``fragments/*.pack``: the rendered HTML of articles, read when a page uses it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+import pickle
+import secrets
+import struct
+import sys
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from generator.annotate import AnnotatedArticle
+from generator.config import CONFIG_PATH
+from generator.diagnostics import Diagnostic
+from generator.linker import Mention
+from generator.model import Article, Entity, Note
+from generator.notes import AttachedNote
+from generator.sources import CONTENT_DIRS, read_text
+
+CACHE_DIR = ".explainer-cache"
+FORMAT = 1
+"""Bumped when the layout of the cache changes."""
+
+RACY_SECONDS = 2
+"""A file modified this close to its scan may change again within one timestamp tick, so its
+stamp is not trusted next time: it is read and hashed again."""
+
+
+def digest(*parts: str | bytes) -> str:
+    """A short stable digest of ``parts`` (strings or bytes), for cache keys."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+_LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "pyyaml")
+_CODE: list[str] = []
+
+
+def code_version() -> str:
+    """A digest of the generator's own source and the versions of what it runs on."""
+    if not _CODE:
+        package = Path(__file__).resolve().parent
+        parts: list[str | bytes] = [sys.version]
+        for name in _LIBRARIES:
+            try:
+                parts.append(f"{name} {importlib.metadata.version(name)}")
+            except importlib.metadata.PackageNotFoundError:
+                parts.append(f"{name} -")
+        for path in sorted(package.glob("*.py")):
+            parts += [path.name, path.read_bytes()]
+        _CODE.append(digest(*parts))
+    return _CODE[0]
+
+
+# --- Sources: what changed since the last build -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A source file as last seen: modification time and size on disk, digest of its bytes."""
+
+    mtime_ns: int
+    size: int
+    digest: str
+
+
+def content_files(project: Path) -> list[str]:
+    """Every Markdown file under the content folders, sorted; as ``sources.content_paths``."""
+    found: list[str] = []
+
+    def walk(folder: str) -> None:
+        try:
+            entries = list(os.scandir(project / folder))
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        for entry in entries:
+            relative = f"{folder}/{entry.name}"
+            if entry.is_dir():
+                walk(relative)
+            elif entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file():
+                found.append(relative)
+
+    for folder in CONTENT_DIRS:
+        walk(folder)
+    return sorted(found)
+
+
+@dataclass
+class Scan:
+    """The project's sources as found now: a stamp for each, and the text of those read."""
+
+    stamps: dict[str, Stamp]
+    texts: dict[str, str]
+    """The files read by this scan: new ones and those whose stamp changed."""
+    problems: dict[str, list[Diagnostic]]
+    """Files that could not be read, by path."""
+    started: float
+
+    def text(self, project: Path, path: str) -> str | None:
+        """The text of a source, reading it if the scan did not."""
+        if path not in self.texts:
+            text, problems = read_text(project, path)
+            if text is None:
+                self.problems[path] = problems
+                return None
+            self.texts[path] = text
+        return self.texts[path]
+
+    def trusted_stamps(self) -> dict[str, Stamp]:
+        """The stamps to remember: those of files changed just before the scan are not kept."""
+        limit = int((self.started - RACY_SECONDS) * 1e9)
+        return {
+            path: stamp if stamp.mtime_ns < limit else Stamp(-1, stamp.size, stamp.digest)
+            for path, stamp in self.stamps.items()
+        }
+
+
+def scan_sources(project: Path, previous: Mapping[str, Stamp]) -> Scan:
+    """Stat ``site.yaml`` and every content file; read and hash only those that look changed."""
+    scan = Scan({}, {}, {}, time.time())
+    for path in [CONFIG_PATH, *content_files(project)]:
+        try:
+            info = os.stat(project / path)
+        except FileNotFoundError:
+            continue
+        old = previous.get(path)
+        if old is not None and old.mtime_ns == info.st_mtime_ns and old.size == info.st_size:
+            scan.stamps[path] = old
+            continue
+        text, problems = read_text(project, path)
+        if text is None:
+            scan.problems[path] = problems
+            scan.stamps[path] = Stamp(-1, -1, "unreadable")
+            continue
+        scan.texts[path] = text
+        scan.stamps[path] = Stamp(info.st_mtime_ns, info.st_size, digest(text))
+    return scan
+
+
+def folder_digest(folders: Iterable[Path]) -> str:
+    """A digest of every file under ``folders`` (names and bytes): the templates and assets."""
+    parts: list[str | bytes] = []
+    for root in folders:
+        parts.append(str(root))
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            parts += [path.relative_to(root).as_posix(), path.read_bytes()]
+    return digest(*parts)
+
+
+# --- Records: what the build made from each source ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One source file parsed: its value (None if it has errors) and its problems."""
+
+    digest: str
+    value: Article | Entity | Note | None
+    problems: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True)
+class FragmentRef:
+    """Where an article's rendered lead and body are kept: a pack file, an offset, a length."""
+
+    pack: str
+    offset: int
+    length: int
+
+
+@dataclass(frozen=True)
+class Annotated:
+    """What annotating one document (an article, an entity's or a note's body) produced.
+
+    ``html`` is the rendered body of an entity or note; an article's lead and body are in the
+    fragment store at ``fragment``. ``output`` is a digest of everything here but the
+    diagnostics; ``summary`` a digest of the article as a list entry.
+    """
+
+    source: str
+    mentions: tuple[Mention, ...]
+    notes: tuple[AttachedNote, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    output: str
+    summary: str = ""
+    html: str = ""
+    fragment: FragmentRef | None = None
+
+    @property
+    def mentioned(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m.slug for m in self.mentions))
+
+    @property
+    def note_slugs(self) -> tuple[str, ...]:
+        return tuple(n.key for n in self.notes if not n.is_annotation)
+
+
+@dataclass(frozen=True)
+class OutputRecord:
+    """A file of the built site: the key it was made from (None if it has none), its digest."""
+
+    key: str | None
+    digest: str
+    indexed: bool = False
+    """An HTML page that the search index covers."""
+
+
+@dataclass(frozen=True)
+class SiteStamp:
+    """The output folder the outputs were written to, as it was right after the write."""
+
+    path: str
+    device: int
+    inode: int
+
+
+@dataclass
+class State:
+    """Everything the next build needs to know about the last one."""
+
+    format: int = FORMAT
+    code: str = ""
+    settings: str = ""
+    """Digest of config, options and templates: a no-op rebuild needs it unchanged."""
+    content_key: str = ""
+    """Digest of code and config: parsed sources and annotations are valid only under it."""
+    stamps: dict[str, Stamp] = field(default_factory=dict)
+    parsed: dict[str, Parsed] = field(default_factory=dict)
+    annotated: dict[str, Annotated] = field(default_factory=dict)
+    days: frozenset[date] = frozenset()
+    """The timeline days the articles were annotated against."""
+    outputs: dict[str, OutputRecord] = field(default_factory=dict)
+    site: SiteStamp | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+    pages: int = 0
+
+
+def load_state(folder: Path) -> State:
+    """The cached state, or an empty one when there is none usable."""
+    try:
+        with open(folder / "state.pickle", "rb") as handle:
+            state = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        return State()
+    if not isinstance(state, State) or state.format != FORMAT or state.code != code_version():
+        return State()
+    if (folder / "writing").exists():
+        # A build stopped while it changed the output folder: its record of the output is void.
+        state.outputs, state.site = {}, None
+    return state
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+    os.replace(temporary, path)
+
+
+def save_state(folder: Path, state: State, links: Mapping[str, tuple[str, ...]] | None) -> None:
+    """Write the state (and the link targets, when given); unused fragment packs go."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if links is not None:
+        _write_atomically(folder / "links.pickle", pickle.dumps(dict(links), protocol=5))
+    _write_atomically(folder / "state.pickle", pickle.dumps(state, protocol=5))
+    used = {r.fragment.pack for r in state.annotated.values() if r.fragment is not None}
+    packs = folder / "fragments"
+    if packs.is_dir():
+        for pack in packs.iterdir():
+            if pack.name not in used:
+                pack.unlink(missing_ok=True)
+
+
+def load_links(folder: Path) -> dict[str, tuple[str, ...]]:
+    """The internal link targets of every page of the last build, by output path."""
+    try:
+        with open(folder / "links.pickle", "rb") as handle:
+            links = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError):
+        return {}
+    return links if isinstance(links, dict) else {}
+
+
+def mark_writing(folder: Path, writing: bool) -> None:
+    """Note that the output folder is being changed, so that an interrupted write is noticed."""
+    marker = folder / "writing"
+    if writing:
+        folder.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    else:
+        marker.unlink(missing_ok=True)
+
+
+# --- The fragment store --------------------------------------------------------------------------
+
+_HEADER = struct.Struct("<II")
+
+
+class FragmentStore:
+    """Append-only pack files of rendered lead and body HTML, one pack per writing process."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder / "fragments"
+        self._writer: Any = None
+        self._writer_pid = 0
+        self._readers: dict[str, int] = {}
+
+    def put(self, lead_html: str, body_html: str) -> FragmentRef:
+        """Store one article's HTML; call :meth:`flush` before another process reads it."""
+        if self._writer is None or self._writer_pid != os.getpid():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            name = f"{secrets.token_hex(8)}.pack"
+            self._writer = open(self.folder / name, "ab")  # noqa: SIM115 - kept open for appends
+            self._writer_pid = os.getpid()
+            self._writer.name_in_store = name
+        lead, body = lead_html.encode("utf-8"), body_html.encode("utf-8")
+        offset = self._writer.tell()
+        self._writer.write(_HEADER.pack(len(lead), len(body)) + lead + body)
+        return FragmentRef(self._writer.name_in_store, offset, _HEADER.size + len(lead) + len(body))
+
+    def flush(self) -> None:
+        if self._writer is not None and self._writer_pid == os.getpid():
+            self._writer.flush()
+
+    def close(self) -> None:
+        if self._writer is not None and self._writer_pid == os.getpid():
+            self._writer.close()
+        self._writer = None
+        for fd in self._readers.values():
+            os.close(fd)
+        self._readers.clear()
+
+    def get(self, ref: FragmentRef) -> tuple[str, str]:
+        """The lead and body HTML stored at ``ref``."""
+        fd = self._readers.get(ref.pack)
+        if fd is None:
+            fd = self._readers[ref.pack] = os.open(self.folder / ref.pack, os.O_RDONLY)
+        data = os.pread(fd, ref.length, ref.offset)
+        lead_length, body_length = _HEADER.unpack_from(data)
+        lead_end = _HEADER.size + lead_length
+        return (
+            data[_HEADER.size : lead_end].decode("utf-8"),
+            data[lead_end : lead_end + body_length].decode("utf-8"),
+        )
+
+    def pack_sizes(self) -> Iterator[tuple[str, int]]:
+        if self.folder.is_dir():
+            for pack in self.folder.iterdir():
+                yield pack.name, pack.stat().st_size
+
+
+class StoredArticle(AnnotatedArticle):
+    """An annotated article whose lead and body HTML stay in the fragment store until a page
+    uses them, so that a build holds the HTML of no more than the pages it is rendering.
+
+    Made by :func:`stored_article`; it equals the :class:`AnnotatedArticle` it was stored from.
+    """
+
+    _store: FragmentStore
+    _ref: FragmentRef
+
+    @property  # type: ignore[override]
+    def lead_html(self) -> str:
+        return self._store.get(self._ref)[0]
+
+    @property  # type: ignore[override]
+    def body_html(self) -> str:
+        return self._store.get(self._ref)[1]
+
+
+def stored_article(
+    article: Article, url: str, record: Annotated, store: FragmentStore
+) -> StoredArticle:
+    """The annotated article that ``record`` describes, its HTML read from ``store`` on use."""
+    assert record.fragment is not None
+    item = object.__new__(StoredArticle)
+    for name, value in (
+        ("article", article),
+        ("url", url),
+        ("mentions", record.mentions),
+        ("diagnostics", record.diagnostics),
+        ("notes", record.notes),
+        ("_store", store),
+        ("_ref", record.fragment),
+    ):
+        object.__setattr__(item, name, value)
+    return item
