@@ -2,9 +2,8 @@
 
 Pagefind (the ``pagefind`` package from PyPI, which ships the binary) reads HTML from disk, so
 the pages that carry ``data-pagefind-body`` (articles, entities, notes) are written to a
-temporary folder, indexed there, and the bundle is read back. The rest of the build never
-touches the disk: the bundle joins the other output files before the link check and the
-atomic write. Pagefind splits its index by each page's ``<html lang>`` and stems every
+temporary folder, indexed there, and the bundle is read back as output files that the build
+checks and writes with the rest of the site. Pagefind splits its index by each page's ``<html lang>`` and stems every
 language it knows (Danish and English among them) with that language's stemmer.
 """
 
@@ -49,6 +48,7 @@ def indexed_pages(files: Sequence[OutputFile]) -> list[OutputFile]:
 
 
 def pagefind_command(binary: Path, site: Path, keep_index_url: bool) -> list[str]:
+    """The Pagefind command line that indexes ``site`` into ``site/pagefind/``."""
     command = [str(binary), "--site", str(site), "--output-subdir", BUNDLE.rstrip("/"), "--quiet"]
     if keep_index_url:
         command.append("--keep-index-url")
@@ -198,6 +198,7 @@ def read_pagefind_file(data: bytes) -> Any:
 
 
 def write_pagefind_file(value: Any) -> bytes:
+    """A Pagefind index file holding ``value``, gzipped the same way every time."""
     return gzip.compress(SIGNATURE + cbor_encode(value), compresslevel=9, mtime=0)
 
 
