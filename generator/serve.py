@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import html
 import mimetypes
+import re
 import socket
 import sys
 import threading
@@ -137,6 +138,15 @@ def inject(page: bytes, snippet: str) -> bytes:
     return page + data if at == -1 else page[:at] + data + page[at:]
 
 
+_BASE_HREF = re.compile(rb'<base href="[^"]*">')
+
+
+def rebase_not_found(page: bytes) -> bytes:
+    """The 404 page's ``<base href>`` names base_url's path for the public server; the preview
+    serves the site at ``/``, so point it there."""
+    return _BASE_HREF.sub(b'<base href="/">', page, count=1)
+
+
 FAILED_WITHOUT_SITE = (
     '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
     "<title>Build failed</title></head>\n<body>\n</body>\n</html>\n"
@@ -261,6 +271,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
             status = HTTPStatus.NOT_FOUND
             found = self._find("/" + urls.NOT_FOUND)
         data = self._read(found)
+        if data is not None and status == HTTPStatus.NOT_FOUND:
+            data = rebase_not_found(data)
         if found is not None and data is not None:
             kind = content_type(found)
         elif self.server.state.failure:

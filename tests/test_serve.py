@@ -29,6 +29,7 @@ from generator.serve import (
     crash_diagnostic,
     inject,
     overlay,
+    rebase_not_found,
     reload_script,
     serve,
 )
@@ -453,3 +454,11 @@ def test_ctrl_c_stops_the_server_cleanly_with_exit_code_0(project: Path) -> None
     assert process.returncode == 0
     assert "Traceback" not in err
     assert out.rstrip().endswith("stopped")
+
+
+def test_the_404_page_is_rebased_to_the_preview_root_when_served() -> None:
+    page = b'<head>\n<base href="/forklaret/">\n</head><body><a href="index.html">x</a></body>'
+    assert rebase_not_found(page) == (
+        b'<head>\n<base href="/">\n</head><body><a href="index.html">x</a></body>'
+    )
+    assert rebase_not_found(b"<head></head>") == b"<head></head>"
