@@ -1,0 +1,456 @@
+"""Incremental builds: after any sequence of edits, a build that reuses the cache writes exactly
+the site that a clean build writes, reports the same problems, and rewrites only what changed.
+
+The property test starts from the real entities and notes of ``content/`` and articles made of
+the seed article's sentences, then makes random edits, adds, renames and deletes of articles,
+entities, notes, templates and site.yaml. After each step it builds incrementally and builds a
+copy of the project from scratch, and compares the two sites byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from random import Random
+
+import pytest
+
+from generator import build as build_module
+from generator.build import BuildOptions, BuildResult, build
+from generator.cache import CACHE_DIR
+from tests.sitekit import tree, write_project
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_ARTICLE = next((ROOT / "content/articles").rglob("*.md"))
+BUILTIN_BASE = (ROOT / "templates/base.html").read_text(encoding="utf-8")
+
+SITE_YAML = """\
+title: "Testarkiv"
+description: "Et lille arkiv til test"
+language: da
+base_url: "https://example.org/arkiv/"
+page_size: {page_size}
+feed_size: 3
+"""
+
+SENTENCES = [
+    s.strip()
+    for paragraph in SEED_ARTICLE.read_text(encoding="utf-8").split("---", 2)[2].split("\n\n")
+    for s in re.split(r"(?<=\.) (?=[A-ZÆØÅ])", paragraph)
+    if s.strip()
+]
+EXTRA_SENTENCES = [
+    "Aftalen blev underskrevet 19. juni 2024 i Pyongyang.",
+    "Ruslands invasion af Ukraine begyndte 24. februar 2022.",
+    "Statsdumaen stemte om aftalen 24. oktober 2024.",
+    "Ifølge [[Putin]] er samarbejdet et gennembrud.",
+    "Ifølge [[Kim Jong-un|Kim]] er landene allierede.",
+    "Den 6. august 2024 rykkede ukrainske styrker ind i Kursk.",
+    "Forhandlingerne begyndte 1. marts 2023.",
+    "Meldingen kom 12. november 2024 fra KCNA.",
+]
+ALIASES = [
+    "Putins regering",
+    "Kreml",
+    "Pyongyang-regimet",
+    "Sydkoreas",
+    "Ratificeringen",
+    "aftalen",
+]
+TRIGGERS = ["forsvarsaftalen", "nordkoreanske soldater", "ratificerede", "gensidig bistand"]
+DATES = ["2022-02-24", "2024-06-19", "2024-08-06", "2024-10-24", "2024-11-12", "2023-03-01"]
+
+
+def article_text(rng: Random, number: int) -> str:
+    title = f"Baggrund {number}: " + " ".join(rng.choice(SENTENCES).split()[:4]).rstrip(".,")
+    day = (
+        f"{rng.choice(['2022', '2023', '2024'])}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    )
+    front = [
+        f"title: {json.dumps(title, ensure_ascii=False)}",
+        f"date: {day}T{rng.randint(0, 23):02d}:{rng.choice(['00', '30'])}:00",
+        f"section: {rng.choice(['Udland', 'Indland'])}",
+    ]
+    tags = rng.sample(["Nordkorea", "Rusland", "Krig", "Diplomati"], rng.randint(0, 2))
+    if tags:
+        front.append(f"tags: [{', '.join(tags)}]")
+    if rng.random() < 0.3:
+        front.append(f"lead: {json.dumps(rng.choice(SENTENCES), ensure_ascii=False)}")
+    if rng.random() < 0.15:
+        front.append("about: [nordkorea]")
+    paragraphs = [
+        " ".join(rng.choice(SENTENCES + EXTRA_SENTENCES) for _ in range(rng.randint(1, 3)))
+        for _ in range(rng.randint(1, 4))
+    ]
+    return "---\n" + "\n".join(front) + "\n---\n" + "\n\n".join(paragraphs) + "\n"
+
+
+def start_project(root: Path, rng: Random) -> Path:
+    files = {
+        f"content/articles/{2022 + n % 3}/artikel-{n}.md": article_text(rng, n) for n in range(8)
+    }
+    for folder in ("entities", "notes"):
+        for path in sorted((ROOT / "content" / folder).glob("*.md")):
+            files[f"content/{folder}/{path.name}"] = path.read_text(encoding="utf-8")
+    return write_project(root, files, SITE_YAML.format(page_size=3))
+
+
+class Editor:
+    """Random edits to a project, as a person editing content and templates would make them."""
+
+    def __init__(self, project: Path, rng: Random) -> None:
+        self.project, self.rng = project, rng
+        self.shelf: dict[str, str] = {}
+        """Deleted entities and notes, to add back later."""
+        self.made = 100
+
+    def files(self, folder: str) -> list[Path]:
+        return sorted((self.project / "content" / folder).rglob("*.md"))
+
+    def pick(self, folder: str) -> Path | None:
+        found = self.files(folder)
+        return self.rng.choice(found) if found else None
+
+    def rewrite(self, path: Path, change: Callable[[str], str]) -> None:
+        path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+    def edit_article_body(self) -> None:
+        path = self.pick("articles")
+        if path:
+            head, _, _body = path.read_text(encoding="utf-8").rpartition("---\n")
+            new = article_text(self.rng, 0).rpartition("---\n")[2]
+            path.write_text(head + "---\n" + new, encoding="utf-8")
+
+    def edit_a_sentence(self) -> None:
+        """A small edit: the same entities are named, in other words around them."""
+        path = self.pick("articles")
+        if path:
+            words = self.rng.choice(["Ifølge kilder", "I går", "Samtidig", "Det vides ikke"])
+            self.rewrite(path, lambda t: re.sub(r"\n---\n", f"\n---\n{words}: ", t, count=1))
+
+    def edit_article_front_matter(self) -> None:
+        path = self.pick("articles")
+        if path is None:
+            return
+        rng = self.rng
+        choice = rng.randrange(4)
+        if choice == 0:
+            self.rewrite(path, lambda t: re.sub(r'title: "', 'title: "Nyt: ', t, count=1))
+        elif choice == 1:
+            day = rng.choice(DATES)
+            self.rewrite(path, lambda t: re.sub(r"date: \S+", f"date: {day}T12:00:00", t, count=1))
+        elif choice == 2:
+            self.rewrite(path, lambda t: t.replace("section: Udland", "section: Indland", 1))
+        else:
+            self.rewrite(path, lambda t: t.replace("---\n", "---\ndraft: true\n", 1))
+
+    def add_article(self) -> None:
+        self.made += 1
+        path = self.project / f"content/articles/2024/ny-{self.made}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(article_text(self.rng, self.made), encoding="utf-8")
+
+    def delete_article(self) -> None:
+        path = self.pick("articles")
+        if path:
+            path.unlink()
+
+    def rename_article(self) -> None:
+        path = self.pick("articles")
+        if path:
+            self.made += 1
+            target = self.project / f"content/articles/2023/flyttet-{self.made}.md"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path.rename(target)
+
+    def edit_entity(self) -> None:
+        path = self.pick("entities")
+        if path is None:
+            return
+        choice = self.rng.randrange(4)
+        if choice == 3:
+            kind = self.rng.choice(["place", "country", "other", "organisation"])
+            self.rewrite(
+                path, lambda t: re.sub(r"^type: \S+", f"type: {kind}", t, count=1, flags=re.M)
+            )
+        elif choice == 0:
+            alias = self.rng.choice(ALIASES)
+            self.rewrite(
+                path,
+                lambda t: re.sub(r"^aliases: \[", f'aliases: ["{alias}", ', t, count=1, flags=re.M),
+            )
+        elif choice == 1:
+            self.rewrite(
+                path,
+                lambda t: re.sub(r'^aliases: \["[^"]*",? ?', "aliases: [", t, count=1, flags=re.M),
+            )
+        else:
+            self.rewrite(
+                path,
+                lambda t: re.sub(r'^summary: "', 'summary: "Opdateret. ', t, count=1, flags=re.M),
+            )
+
+    def shelve_or_restore(self, folder: str) -> None:
+        shelved = sorted(k for k in self.shelf if k.startswith(f"content/{folder}/"))
+        if shelved and self.rng.random() < 0.6:
+            relative = self.rng.choice(shelved)
+            (self.project / relative).write_text(self.shelf.pop(relative), encoding="utf-8")
+            return
+        path = self.pick(folder)
+        if path and not self.referenced(path.stem):
+            self.shelf[path.relative_to(self.project).as_posix()] = path.read_text(encoding="utf-8")
+            path.unlink()
+
+    def referenced(self, slug: str) -> bool:
+        """Whether a note lists the entity, or an article says it is about it."""
+        return any(
+            re.search(rf"^(entities|about): \[.*\b{slug}\b", p.read_text(encoding="utf-8"), re.M)
+            for p in self.files("notes") + self.files("articles")
+        )
+
+    def edit_note(self) -> None:
+        path = self.pick("notes")
+        if path is None:
+            return
+        if self.rng.random() < 0.5:
+            day = self.rng.choice(DATES)
+            self.rewrite(
+                path, lambda t: re.sub(r"^date: \S+", f"date: {day}", t, count=1, flags=re.M)
+            )
+        else:
+            trigger = self.rng.choice(TRIGGERS)
+            self.rewrite(
+                path,
+                lambda t: re.sub(
+                    r"^triggers: \[", f'triggers: ["{trigger}", ', t, count=1, flags=re.M
+                ),
+            )
+
+    def edit_template(self) -> None:
+        path = self.project / "templates/base.html"
+        if path.exists() and self.rng.random() < 0.4:
+            path.unlink()
+            return
+        path.parent.mkdir(exist_ok=True)
+        marker = f"<!-- udgave {self.rng.randrange(1000)} -->\n"
+        path.write_text(BUILTIN_BASE.replace("<body>\n", "<body>\n" + marker, 1), encoding="utf-8")
+
+    def edit_config(self) -> None:
+        size = self.rng.choice([2, 3, 5])
+        (self.project / "content/site.yaml").write_text(
+            SITE_YAML.format(page_size=size), encoding="utf-8"
+        )
+
+    def break_article(self) -> None:
+        """An error: a link to an entity that does not exist, until the body is edited again."""
+        path = self.pick("articles")
+        if path:
+            self.rewrite(path, lambda t: t + "Se også [[Ingen Kendt]].\n")
+
+    def touch(self) -> None:
+        path = self.pick("articles")
+        if path:
+            self.rewrite(path, lambda t: t)
+
+    def step(self) -> str:
+        edits: list[tuple[Callable[[], None], int]] = [
+            (self.edit_article_body, 4),
+            (self.edit_a_sentence, 3),
+            (self.edit_article_front_matter, 4),
+            (self.add_article, 3),
+            (self.delete_article, 2),
+            (self.rename_article, 2),
+            (self.edit_entity, 4),
+            (lambda: self.shelve_or_restore("entities"), 2),
+            (self.edit_note, 3),
+            (lambda: self.shelve_or_restore("notes"), 2),
+            (self.edit_template, 1),
+            (self.edit_config, 1),
+            (self.break_article, 1),
+            (self.touch, 1),
+        ]
+        edit = self.rng.choices([e for e, _ in edits], weights=[w for _, w in edits])[0]
+        edit()
+        return getattr(edit, "__name__", "shelve_or_restore")
+
+
+def clean_build(project: Path, scratch: Path) -> tuple[BuildResult, dict[str, bytes]]:
+    """Build a copy of the project that has no cache, into a new folder."""
+    copy = scratch / "project"
+    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns(CACHE_DIR))
+    result = build(BuildOptions(copy, scratch / "site", jobs=1, search=False))
+    return result, tree(scratch / "site") if result.ok else {}
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_an_incremental_build_writes_what_a_clean_build_writes_after_any_edits(
+    seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = Random(seed)
+    project = start_project(tmp_path / "project", rng)
+    out = tmp_path / "site"
+    jobs = 1 + seed % 2
+    if jobs > 1:
+        # Small projects are built in one process; make them use the worker processes too.
+        monkeypatch.setattr(build_module, "PARALLEL_FROM", 1)
+    editor = Editor(project, rng)
+    last_good: dict[str, bytes] = {}
+    steps = []
+    for _ in range(16):
+        result = build(BuildOptions(project, out, jobs=jobs, search=False))
+        expected, expected_files = clean_build(project, tmp_path / "clean")
+        assert [str(d) for d in result.diagnostics] == [str(d) for d in expected.diagnostics], steps
+        if expected.ok:
+            assert tree(out) == expected_files, steps
+            last_good = expected_files
+        else:
+            assert tree(out) == last_good, steps
+        steps.append(editor.step())
+
+
+def test_a_build_with_nothing_changed_writes_nothing(tmp_path: Path) -> None:
+    project = start_project(tmp_path / "project", Random(1))
+    out = tmp_path / "site"
+    first = build(BuildOptions(project, out, jobs=1, search=False))
+    assert first.ok and len(first.changed) == first.files
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    again = build(BuildOptions(project, out, jobs=1, search=False))
+    assert (again.ok, again.changed, again.pages, again.files) == (
+        True,
+        (),
+        first.pages,
+        first.files,
+    )
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == stamps
+
+
+def test_an_edit_rewrites_only_the_files_whose_bytes_changed(tmp_path: Path) -> None:
+    project = start_project(tmp_path / "project", Random(2))
+    out = tmp_path / "site"
+    build(BuildOptions(project, out, jobs=1, search=False))
+    before = tree(out)
+    stamps = {p: (out / p).stat().st_mtime_ns for p in before}
+    path = sorted((project / "content/articles").rglob("*.md"))[0]
+    path.write_text(path.read_text(encoding="utf-8") + "\nEt nyt afsnit.\n", encoding="utf-8")
+    result = build(BuildOptions(project, out, jobs=1, search=False))
+    after = tree(out)
+    differ = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+    assert differ and set(result.changed) == differ
+    untouched = {p for p in before if p not in differ}
+    assert {p: (out / p).stat().st_mtime_ns for p in untouched} == {p: stamps[p] for p in untouched}
+
+
+def test_an_entity_edit_annotates_again_only_the_articles_that_can_name_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kursk = "Ukrainske styrker rykkede i august ind i Kursk."
+    other = "Nordkorea yder massiv støtte til Rusland i form af våben og ammunition."
+    files = {
+        f"content/articles/2024/a{n}.md": f"---\ntitle: Artikel {n}\ndate: 2024-09-0{n + 1}\n---\n"
+        + (kursk if n < 2 else other)
+        + "\n"
+        for n in range(6)
+    }
+    files["content/entities/kursk-oblast.md"] = (
+        ROOT / "content/entities/kursk-oblast.md"
+    ).read_text(encoding="utf-8")
+    project = write_project(tmp_path / "project", files)
+    out = tmp_path / "site"
+    build(BuildOptions(project, out, jobs=1, search=False))
+    annotated: list[str] = []
+    original = build_module.annotate_document
+
+    def spy(path: str, *args: object) -> object:
+        annotated.append(path)
+        return original(path, *args)
+
+    monkeypatch.setattr(build_module, "annotate_document", spy)
+    entity = project / "content/entities/kursk-oblast.md"
+    entity.write_text(
+        entity.read_text(encoding="utf-8").replace('"Kursk", ', '"Kursk", "Sudzja", '),
+        encoding="utf-8",
+    )
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    assert sorted(annotated) == [
+        "content/articles/2024/a0.md",
+        "content/articles/2024/a1.md",
+        "content/entities/kursk-oblast.md",
+    ]
+
+
+def test_a_failed_build_leaves_the_site_and_its_files_untouched(tmp_path: Path) -> None:
+    project = start_project(tmp_path / "project", Random(4))
+    out = tmp_path / "site"
+    build(BuildOptions(project, out, jobs=1, search=False))
+    before = tree(out)
+    stamps = {p: (out / p).stat().st_mtime_ns for p in before}
+    path = sorted((project / "content/articles").rglob("*.md"))[0]
+    path.write_text(path.read_text(encoding="utf-8") + "\nSe [[Ingen Kendt]].\n", encoding="utf-8")
+    result = build(BuildOptions(project, out, jobs=1, search=False))
+    assert not result.ok and result.changed == ()
+    assert tree(out) == before
+    assert {p: (out / p).stat().st_mtime_ns for p in before} == stamps
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".site.")]
+
+
+def test_a_deleted_site_folder_is_written_again_in_full(tmp_path: Path) -> None:
+    project = start_project(tmp_path / "project", Random(5))
+    out = tmp_path / "site"
+    build(BuildOptions(project, out, jobs=1, search=False))
+    before = tree(out)
+    shutil.rmtree(out)
+    result = build(BuildOptions(project, out, jobs=1, search=False))
+    assert result.ok and tree(out) == before
+
+
+def test_an_unreadable_cache_is_ignored(tmp_path: Path) -> None:
+    project = start_project(tmp_path / "project", Random(6))
+    out = tmp_path / "site"
+    build(BuildOptions(project, out, jobs=1, search=False))
+    before = tree(out)
+    (project / CACHE_DIR / "state.pickle").write_bytes(b"not a pickle")
+    result = build(BuildOptions(project, out, jobs=1, search=False))
+    assert result.ok and tree(out) == before
+
+
+def test_a_file_changed_within_its_timestamp_tick_is_noticed(tmp_path: Path) -> None:
+    project = start_project(tmp_path / "project", Random(7))
+    out = tmp_path / "site"
+    path = sorted((project / "content/articles").rglob("*.md"))[0]
+    stamp = path.stat()
+    build(BuildOptions(project, out, jobs=1, search=False))
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Baggrund", "Forgrund", 1), encoding="utf-8")
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert path.stat().st_size == stamp.st_size
+    build(BuildOptions(project, out, jobs=1, search=False))
+    assert "Forgrund" in "".join(p.decode() for p in tree(out).values() if p.startswith(b"<"))
+
+
+def test_a_date_in_the_text_links_to_the_timeline_only_while_an_article_is_dated_that_day(
+    tmp_path: Path,
+) -> None:
+    mentions = (
+        "---\ntitle: Tilbageblik\ndate: 2024-05-01T10:00:00\n---\nMødet 1. marts 2023 var kort.\n"
+    )
+    dated = "---\ntitle: Mødet\ndate: {day}T10:00:00\n---\nEt møde.\n"
+    project = write_project(
+        tmp_path / "project",
+        {
+            "content/articles/2024/tilbageblik.md": mentions,
+            "content/articles/2023/moedet.md": dated.format(day="2023-03-01"),
+        },
+    )
+    out = tmp_path / "site"
+    page = out / "2024/05/tilbageblik/index.html"
+    for day, linked in (("2023-03-01", True), ("2023-03-02", False), ("2023-03-01", True)):
+        (project / "content/articles/2023/moedet.md").write_text(dated.format(day=day))
+        assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+        assert ("#d-2023-03-01" in page.read_text(encoding="utf-8")) is linked
+        _result, expected = clean_build(project, tmp_path / "clean")
+        assert tree(out) == expected

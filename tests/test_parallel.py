@@ -1,0 +1,81 @@
+"""Parallel builds: worker processes share the work, and the site is the same byte for byte as
+a build on one process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.build import BuildOptions, build, run_tasks
+from generator.cache import CACHE_DIR
+from tests.sitekit import tree
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic archive big enough that every stage is split across processes."""
+    root = tmp_path_factory.mktemp("archive")
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks/make_archive.py"),
+            "--out",
+            str(root),
+            "--articles",
+            "300",
+            "--entities",
+            "60",
+            "--notes",
+            "12",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return root
+
+
+def test_a_build_on_two_processes_equals_a_build_on_one(archive: Path, tmp_path: Path) -> None:
+    one = build(BuildOptions(archive, tmp_path / "one", jobs=1, search=False))
+    (archive / CACHE_DIR / "state.pickle").unlink()
+    two = build(BuildOptions(archive, tmp_path / "two", jobs=2, search=False))
+    assert one.ok and two.ok
+    assert (one.pages, one.files, one.diagnostics) == (two.pages, two.files, two.diagnostics)
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+    packs = list((archive / CACHE_DIR / "fragments").iterdir())
+    assert len(packs) == 2, "each of the two workers stores the HTML it annotated"
+
+
+def test_an_incremental_build_on_two_processes_equals_one_on_one(
+    archive: Path, tmp_path: Path
+) -> None:
+    build(BuildOptions(archive, tmp_path / "site", jobs=2, search=False))
+    article = sorted((archive / "content/articles").rglob("*.md"))[7]
+    article.write_text(article.read_text(encoding="utf-8").replace(" og ", " samt ", 3))
+    entity = sorted((archive / "content/entities").glob("*.md"))[0]
+    entity.write_text(entity.read_text(encoding="utf-8").replace("summary: ", "summary: Ny. "))
+    two = build(BuildOptions(archive, tmp_path / "site", jobs=2, search=False))
+    (archive / CACHE_DIR / "state.pickle").unlink()
+    one = build(BuildOptions(archive, tmp_path / "one", jobs=1, search=False))
+    assert two.ok and one.ok
+    assert tree(tmp_path / "site") == tree(tmp_path / "one")
+
+
+def test_tasks_come_back_in_order_from_any_number_of_processes() -> None:
+    tasks = list(range(40))
+    assert run_tasks(3, tasks, lambda n: (n, n * n)) == [(n, n * n) for n in tasks]
+    assert run_tasks(1, tasks, lambda n: (n, n * n)) == [(n, n * n) for n in tasks]
+
+
+def test_an_error_in_a_worker_process_stops_the_build_with_it() -> None:
+    def fail_on_seven(n: int) -> int:
+        if n == 7:
+            raise ValueError("seven")
+        return n
+
+    with pytest.raises(ValueError, match="seven"):
+        run_tasks(2, list(range(10)), fail_on_seven)
