@@ -376,7 +376,7 @@ class _Linker:
                 continue
             flush()
             out.append(token)
-            link_depth += _link_depth_change(token)
+            link_depth += link_depth_change(token)
             if token.type in ("softbreak", "hardbreak"):
                 line += 1
                 plain.add(" ")
@@ -471,7 +471,8 @@ class _Linker:
         ]
 
 
-def _link_depth_change(token: Token) -> int:
+def link_depth_change(token: Token) -> int:
+    """+1 for a token that opens a link (Markdown or raw ``<a>``), -1 for one that closes it."""
     if token.type == "link_open":
         return 1
     if token.type == "link_close":

@@ -32,7 +32,7 @@ from markdown_it.token import Token
 from generator.config import SiteConfig
 from generator.dates import day_start, find_dates, format_date, iso, local_date
 from generator.diagnostics import Diagnostic, error, warning
-from generator.linker import EXPLICIT_LINK, PhraseMatcher
+from generator.linker import EXPLICIT_LINK, PhraseMatcher, link_depth_change
 from generator.markdown import parse, render
 from generator.model import Article, Note
 
@@ -44,9 +44,6 @@ date or phrase pattern matches across it."""
 
 _DATE_FIRST, _TRIGGER = 0, 1
 """Within a paragraph a note anchors at its date before a trigger."""
-
-_HTML_LINK_OPEN = re.compile(r"^<a[>\s]", re.IGNORECASE)
-_HTML_LINK_CLOSE = re.compile(r"^</a\s*>", re.IGNORECASE)
 
 
 # --- What an article shows --------------------------------------------------------------------
@@ -278,19 +275,6 @@ def _inlines(tokens: Sequence[Token], lead: bool) -> list[_Inline]:
     return found + pending
 
 
-def _link_depth(token: Token) -> int:
-    if token.type == "link_open":
-        return 1
-    if token.type == "link_close":
-        return -1
-    if token.type == "html_inline":
-        if _HTML_LINK_OPEN.match(token.content):
-            return 1
-        if _HTML_LINK_CLOSE.match(token.content):
-            return -1
-    return 0
-
-
 def _plain_length(token: Token) -> int:
     if token.type in ("text", "code_inline"):
         return len(token.content)
@@ -313,7 +297,7 @@ def _runs(children: Sequence[Token]) -> list[_Run]:
             if parts:
                 runs.append(_Run(first, j, start, "".join(parts)))
                 parts = []
-            depth += _link_depth(child)
+            depth += link_depth_change(child)
         plain += _plain_length(child)
     if parts:
         runs.append(_Run(first, len(children), start, "".join(parts)))
@@ -435,7 +419,7 @@ class _PlainText:
         plain = depth = 0
         for child in item.token.children or ():
             self.starts.append(plain)
-            depth += _link_depth(child)
+            depth += link_depth_change(child)
             self.depths.append(depth)
             if child.type in ("text", "code_inline"):
                 parts.append(child.content)
