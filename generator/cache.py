@@ -6,7 +6,8 @@ and the templates. A cache that cannot be read, or that another version of the c
 ignored, and the build is a clean build. Deleting the folder is always safe.
 
 - ``state.pickle``: a :class:`State`, what the build needs on every run;
-- ``links.pickle``: the internal link targets of every page, read only when pages disappear;
+- ``links/*.pickle``: the internal links of the pages, read only when pages disappear
+  (:class:`LinkJournal`);
 - ``fragments/*.pack``: the rendered HTML of articles, read when a page uses it.
 """
 
@@ -20,18 +21,19 @@ import secrets
 import struct
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from generator.annotate import AnnotatedArticle
 from generator.config import CONFIG_PATH
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, error
 from generator.linker import Mention
 from generator.model import Article, Entity, Note
 from generator.notes import AttachedNote
+from generator.parallel import collector_paused
 from generator.sources import CONTENT_DIRS, read_text
 
 CACHE_DIR = ".explainer-cache"
@@ -45,12 +47,12 @@ stamp is not trusted next time: it is read and hashed again."""
 
 def digest(*parts: str | bytes) -> str:
     """A short stable digest of ``parts`` (strings or bytes), for cache keys."""
-    h = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.hexdigest()
+    return digest_bytes(repr(parts).encode("utf-8", "surrogatepass"))
+
+
+def digest_bytes(data: bytes) -> str:
+    """A short stable digest of ``data`` (SHA-256, which CPUs compute fastest)."""
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 _LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "pyyaml")
@@ -124,6 +126,10 @@ class Scan:
             if text is None:
                 self.problems[path] = problems
                 return None
+            if digest_bytes(text.encode("utf-8")) != self.stamps[path].digest:
+                # Changed since the scan: the build goes on with what the scan saw.
+                self.problems[path] = [error(path, None, "file changed during the build")]
+                return None
             self.texts[path] = text
         return self.texts[path]
 
@@ -134,6 +140,19 @@ class Scan:
             path: stamp if stamp.mtime_ns < limit else Stamp(-1, stamp.size, stamp.digest)
             for path, stamp in self.stamps.items()
         }
+
+
+def read_file(path: Path, size: int) -> bytes:
+    """A file's bytes, read with two system calls: ``open()`` makes several more, which cost
+    more than the read itself for thousands of small files."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        parts = [os.read(fd, size + 1)]
+        while parts[-1]:
+            parts.append(os.read(fd, 1 << 20))
+    finally:
+        os.close(fd)
+    return b"".join(parts)
 
 
 def scan_sources(project: Path, previous: Mapping[str, Stamp]) -> Scan:
@@ -148,13 +167,15 @@ def scan_sources(project: Path, previous: Mapping[str, Stamp]) -> Scan:
         if old is not None and old.mtime_ns == info.st_mtime_ns and old.size == info.st_size:
             scan.stamps[path] = old
             continue
-        text, problems = read_text(project, path)
-        if text is None:
-            scan.problems[path] = problems
+        try:
+            data = read_file(project / path, info.st_size)
+            text = data.decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            scan.problems[path] = read_text(project, path)[1]
             scan.stamps[path] = Stamp(-1, -1, "unreadable")
             continue
         scan.texts[path] = text
-        scan.stamps[path] = Stamp(info.st_mtime_ns, info.st_size, digest(text))
+        scan.stamps[path] = Stamp(info.st_mtime_ns, info.st_size, digest_bytes(data))
     return scan
 
 
@@ -189,26 +210,40 @@ class FragmentRef:
     length: int
 
 
+MentionFields = tuple[Any, ...]
+"""A :class:`linker.Mention` as the tuple of its fields: cheaper to keep than the object."""
+
+
+def mention_fields(mention: Mention) -> MentionFields:
+    return tuple(getattr(mention, f.name) for f in fields(Mention))
+
+
 @dataclass(frozen=True)
 class Annotated:
     """What annotating one document (an article, an entity's or a note's body) produced.
 
-    ``html`` is the rendered body of an entity or note; an article's lead and body are in the
-    fragment store at ``fragment``. ``output`` is a digest of everything here but the
-    diagnostics; ``summary`` a digest of the article as a list entry.
+    ``html`` is the rendered body of an entity or note, and ``mentions`` its mentions; an
+    article's lead, body and mentions are in the fragment store at ``fragment``, and ``first``
+    holds the first mention of each entity it names. ``output`` is a digest of all that;
+    ``summary`` a digest of the article as a list entry.
     """
 
     source: str
-    mentions: tuple[Mention, ...]
     notes: tuple[AttachedNote, ...]
     diagnostics: tuple[Diagnostic, ...]
     output: str
     summary: str = ""
     html: str = ""
+    mentions: tuple[Mention, ...] = ()
     fragment: FragmentRef | None = None
+    first: tuple[MentionFields, ...] = ()
+    mentions_key: str = ""
+    """A digest of ``first``."""
 
     @property
     def mentioned(self) -> tuple[str, ...]:
+        if self.fragment is not None:
+            return tuple(fields[0] for fields in self.first)
         return tuple(dict.fromkeys(m.slug for m in self.mentions))
 
     @property
@@ -252,6 +287,8 @@ class State:
     """The timeline days the articles were annotated against."""
     outputs: dict[str, OutputRecord] = field(default_factory=dict)
     site: SiteStamp | None = None
+    link_files: tuple[str, ...] = ()
+    """The link journal's files that hold the links of the pages in ``outputs``, oldest first."""
     diagnostics: tuple[Diagnostic, ...] = ()
     pages: int = 0
 
@@ -259,7 +296,7 @@ class State:
 def load_state(folder: Path) -> State:
     """The cached state, or an empty one when there is none usable."""
     try:
-        with open(folder / "state.pickle", "rb") as handle:
+        with open(folder / "state.pickle", "rb") as handle, collector_paused():
             state = pickle.load(handle)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
         return State()
@@ -278,28 +315,73 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-def save_state(folder: Path, state: State, links: Mapping[str, tuple[str, ...]] | None) -> None:
-    """Write the state (and the link targets, when given); unused fragment packs go."""
+def save_state(folder: Path, state: State) -> None:
+    """Write the state; the fragment packs and link files it no longer uses are deleted."""
     folder.mkdir(parents=True, exist_ok=True)
-    if links is not None:
-        _write_atomically(folder / "links.pickle", pickle.dumps(dict(links), protocol=5))
-    _write_atomically(folder / "state.pickle", pickle.dumps(state, protocol=5))
+    with collector_paused():
+        data = pickle.dumps(state, protocol=5)
+    _write_atomically(folder / "state.pickle", data)
     used = {r.fragment.pack for r in state.annotated.values() if r.fragment is not None}
-    packs = folder / "fragments"
-    if packs.is_dir():
-        for pack in packs.iterdir():
-            if pack.name not in used:
-                pack.unlink(missing_ok=True)
+    for kind, keep in (("fragments", used), ("links", set(state.link_files))):
+        if (folder / kind).is_dir():
+            for path in (folder / kind).iterdir():
+                if path.name not in keep and not path.name.startswith("."):
+                    path.unlink(missing_ok=True)
 
 
-def load_links(folder: Path) -> dict[str, tuple[str, ...]]:
-    """The internal link targets of every page of the last build, by output path."""
-    try:
-        with open(folder / "links.pickle", "rb") as handle:
-            links = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError):
-        return {}
-    return links if isinstance(links, dict) else {}
+class LinkJournal:
+    """The output paths that each page of the site links to, as the builds that rendered the
+    pages found them. Each writing process appends to its own file; files are read in order, so
+    that a page's latest entry wins."""
+
+    COMPACT_AFTER = 32
+    """More files than this are merged into one."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder / "links"
+        self._writer: Any = None
+        self._writer_pid = 0
+
+    def append(self, links: Mapping[str, tuple[str, ...]]) -> str:
+        """Add the links of some pages to this process's file; returns the file's name."""
+        if self._writer is None or self._writer_pid != os.getpid():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            name = f"{secrets.token_hex(8)}.pickle"
+            self._writer = open(self.folder / name, "ab")  # noqa: SIM115 - kept open for appends
+            self._writer_pid = os.getpid()
+            self._writer.name_in_store = name
+        with collector_paused():
+            self._writer.write(pickle.dumps(dict(links), protocol=5))
+        self._writer.flush()
+        return str(self._writer.name_in_store)
+
+    def read(self, names: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        links: dict[str, tuple[str, ...]] = {}
+        with collector_paused():
+            for name in names:
+                with open(self.folder / name, "rb") as handle:
+                    while handle.peek(1):
+                        links.update(pickle.load(handle))
+        return links
+
+    def close(self) -> None:
+        if self._writer is not None and self._writer_pid == os.getpid():
+            self._writer.close()
+        self._writer = None
+
+    def delete(self, names: Iterable[str]) -> None:
+        for name in names:
+            (self.folder / name).unlink(missing_ok=True)
+
+    def compact(self, names: Sequence[str], pages: Container[str]) -> tuple[str, ...]:
+        """The files to keep: ``names``, merged into one (of ``pages`` only) when too many."""
+        if len(names) <= self.COMPACT_AFTER:
+            return tuple(names)
+        merged = {path: found for path, found in self.read(names).items() if path in pages}
+        self.close()
+        kept = (self.append(merged),)
+        self.close()
+        return kept
 
 
 def mark_writing(folder: Path, writing: bool) -> None:
@@ -314,11 +396,12 @@ def mark_writing(folder: Path, writing: bool) -> None:
 
 # --- The fragment store --------------------------------------------------------------------------
 
-_HEADER = struct.Struct("<II")
+_HEADER = struct.Struct("<III")
 
 
 class FragmentStore:
-    """Append-only pack files of rendered lead and body HTML, one pack per writing process."""
+    """Append-only pack files of articles' rendered lead and body and their mentions, one pack per
+    writing process."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder / "fragments"
@@ -326,8 +409,8 @@ class FragmentStore:
         self._writer_pid = 0
         self._readers: dict[str, int] = {}
 
-    def put(self, lead_html: str, body_html: str) -> FragmentRef:
-        """Store one article's HTML; call :meth:`flush` before another process reads it."""
+    def put(self, lead_html: str, body_html: str, mentions: tuple[Mention, ...]) -> FragmentRef:
+        """Store one article's HTML and mentions; :meth:`flush` before another process reads."""
         if self._writer is None or self._writer_pid != os.getpid():
             self.folder.mkdir(parents=True, exist_ok=True)
             name = f"{secrets.token_hex(8)}.pack"
@@ -335,9 +418,11 @@ class FragmentStore:
             self._writer_pid = os.getpid()
             self._writer.name_in_store = name
         lead, body = lead_html.encode("utf-8"), body_html.encode("utf-8")
+        found = pickle.dumps(tuple(mention_fields(m) for m in mentions), protocol=5)
         offset = self._writer.tell()
-        self._writer.write(_HEADER.pack(len(lead), len(body)) + lead + body)
-        return FragmentRef(self._writer.name_in_store, offset, _HEADER.size + len(lead) + len(body))
+        self._writer.write(_HEADER.pack(len(lead), len(body), len(found)) + lead + body + found)
+        length = _HEADER.size + len(lead) + len(body) + len(found)
+        return FragmentRef(self._writer.name_in_store, offset, length)
 
     def flush(self) -> None:
         if self._writer is not None and self._writer_pid == os.getpid():
@@ -351,34 +436,40 @@ class FragmentStore:
             os.close(fd)
         self._readers.clear()
 
-    def get(self, ref: FragmentRef) -> tuple[str, str]:
-        """The lead and body HTML stored at ``ref``."""
+    def _read(self, ref: FragmentRef) -> tuple[bytes, int, int, int]:
         fd = self._readers.get(ref.pack)
         if fd is None:
             fd = self._readers[ref.pack] = os.open(self.folder / ref.pack, os.O_RDONLY)
         data = os.pread(fd, ref.length, ref.offset)
-        lead_length, body_length = _HEADER.unpack_from(data)
-        lead_end = _HEADER.size + lead_length
+        return data, *_HEADER.unpack_from(data)
+
+    def get(self, ref: FragmentRef) -> tuple[str, str]:
+        """The lead and body HTML stored at ``ref``."""
+        data, lead, body, _found = self._read(ref)
+        start = _HEADER.size
         return (
-            data[_HEADER.size : lead_end].decode("utf-8"),
-            data[lead_end : lead_end + body_length].decode("utf-8"),
+            data[start : start + lead].decode("utf-8"),
+            data[start + lead : start + lead + body].decode("utf-8"),
         )
 
-    def pack_sizes(self) -> Iterator[tuple[str, int]]:
-        if self.folder.is_dir():
-            for pack in self.folder.iterdir():
-                yield pack.name, pack.stat().st_size
+    def mentions(self, ref: FragmentRef) -> tuple[Mention, ...]:
+        """The mentions stored at ``ref``."""
+        data, lead, body, found = self._read(ref)
+        start = _HEADER.size + lead + body
+        return tuple(Mention(*f) for f in pickle.loads(data[start : start + found]))
 
 
 class StoredArticle(AnnotatedArticle):
-    """An annotated article whose lead and body HTML stay in the fragment store until a page
-    uses them, so that a build holds the HTML of no more than the pages it is rendering.
+    """An annotated article whose lead and body HTML and mentions stay in the fragment store
+    until a page uses them, so that a build holds the HTML of no more than the pages it renders.
 
     Made by :func:`stored_article`; it equals the :class:`AnnotatedArticle` it was stored from.
+    The entities it names, and the first mention of each, are at hand without the store.
     """
 
     _store: FragmentStore
     _ref: FragmentRef
+    _first: dict[str, MentionFields]
 
     @property  # type: ignore[override]
     def lead_html(self) -> str:
@@ -388,21 +479,40 @@ class StoredArticle(AnnotatedArticle):
     def body_html(self) -> str:
         return self._store.get(self._ref)[1]
 
+    @property  # type: ignore[override]
+    def mentions(self) -> tuple[Mention, ...]:
+        return self._store.mentions(self._ref)
+
+    @property
+    def mentioned(self) -> tuple[str, ...]:
+        return tuple(self._first)
+
+    def first_mention(self, slug: str) -> Mention | None:
+        found = self._first.get(slug)
+        return Mention(*found) if found is not None else None
+
+
+_STORED_FIELDS = frozenset(f.name for f in fields(AnnotatedArticle)) - {
+    "lead_html",
+    "body_html",
+    "mentions",
+}
+
 
 def stored_article(
     article: Article, url: str, record: Annotated, store: FragmentStore
 ) -> StoredArticle:
     """The annotated article that ``record`` describes, its HTML read from ``store`` on use."""
     assert record.fragment is not None
+    values = {
+        "article": article,
+        "url": url,
+        "diagnostics": record.diagnostics,
+        "notes": record.notes,
+    }
+    if values.keys() != _STORED_FIELDS:
+        raise TypeError(f"AnnotatedArticle has fields the cache does not keep: {_STORED_FIELDS}")
     item = object.__new__(StoredArticle)
-    for name, value in (
-        ("article", article),
-        ("url", url),
-        ("mentions", record.mentions),
-        ("diagnostics", record.diagnostics),
-        ("notes", record.notes),
-        ("_store", store),
-        ("_ref", record.fragment),
-    ):
-        object.__setattr__(item, name, value)
+    first = {found[0]: found for found in record.first}
+    item.__dict__.update(values, _store=store, _ref=record.fragment, _first=first)
     return item

@@ -6,6 +6,7 @@ import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Container, Iterable, Sequence
+from functools import lru_cache
 
 from generator import urls
 from generator.config import SiteConfig
@@ -96,11 +97,17 @@ def internal_links(file: OutputFile) -> list[tuple[str, str]]:
         if target in found or _EXTERNAL.match(target):
             continue
         path = target.split("#", 1)[0].split("?", 1)[0]
-        resolved = posixpath.normpath(posixpath.join(base, path)) if path else file.path
-        if path.endswith("/") or resolved == ".":
-            resolved = posixpath.join(resolved, "index.html").removeprefix("./")
-        found[target] = resolved
+        found[target] = _resolve(base, path) if path else file.path
     return list(found.items())
+
+
+@lru_cache(maxsize=1 << 16)
+def _resolve(base: str, path: str) -> str:
+    """The output path that a relative link ``path`` from a page in folder ``base`` names."""
+    resolved = posixpath.normpath(posixpath.join(base, path))
+    if path.endswith("/") or resolved == ".":
+        resolved = posixpath.join(resolved, "index.html").removeprefix("./")
+    return resolved
 
 
 def broken_links(

@@ -78,14 +78,17 @@ def entity_references(
                 )
         for slug in named:
             (about if slug in declared else mentioned)[slug].append(i)
-            counter = together[slug]
-            counter.update(other for other in named if other != slug)
+            # Counts itself too (cheaper than leaving itself out); dropped below.
+            together[slug].update(named)
     refs = {
         slug: EntityRefs(
             about=tuple(about.get(slug, ())),
             mentioned=tuple(mentioned.get(slug, ())),
             related=tuple(
-                sorted(together[slug].items(), key=lambda kv: (-kv[1], kv[0]))[:RELATED_LIMIT]
+                sorted(
+                    ((other, n) for other, n in together[slug].items() if other != slug),
+                    key=lambda kv: (-kv[1], kv[0]),
+                )[:RELATED_LIMIT]
             ),
         )
         for slug in entities

@@ -22,17 +22,21 @@ class UnsafePath(ValueError):
     """An output path that would land outside the output folder."""
 
 
-def safe_relative(path: str) -> PurePosixPath:
+def check_relative(path: str) -> str:
     """Check an output path: relative, no ``..``, no empty or hidden traversal parts."""
-    pure = PurePosixPath(path)
     if (
         not path
-        or pure.is_absolute()
+        or path.startswith("/")
         or "\\" in path
         or any(part in ("", ".", "..") for part in path.split("/"))
     ):
         raise UnsafePath(f"refusing to write outside the output folder: {path!r}")
-    return pure
+    return path
+
+
+def safe_relative(path: str) -> PurePosixPath:
+    """:func:`check_relative`, as a path."""
+    return PurePosixPath(check_relative(path))
 
 
 def write_tree(root: Path, files: Iterable[OutputFile]) -> int:
@@ -63,18 +67,24 @@ class Staging:
         self.out = out.absolute()
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-", dir=self.out.parent))
-        self._made: set[str] = set()
+        self._root = str(self.root)
+        self._made: set[str] = {self._root}
 
     def write(self, path: str, data: bytes) -> None:
         """Write one file at its path in the site. The folder is new and only this build
         writes to it, so no link inside can lead elsewhere."""
-        target = self.root.joinpath(*safe_relative(path).parts)
-        parent = str(target.parent)
-        if parent not in self._made:
-            os.makedirs(parent, exist_ok=True)
-            self._made.add(parent)
-        with open(target, "wb") as handle:
-            handle.write(data)
+        target = f"{self._root}/{check_relative(path)}"
+        folder = target.rpartition("/")[0]
+        if folder not in self._made:
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
 
     def read(self, path: str) -> bytes:
         return self.root.joinpath(*safe_relative(path).parts).read_bytes()

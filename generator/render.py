@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -44,17 +45,36 @@ NAV = (
 )
 
 
+class ViewEnvironment(Environment):
+    """A Jinja2 environment for views: ``page.title`` looks a plain dict up by key first.
+
+    Jinja2 tries an attribute first and a key after it; for the plain dicts that views are,
+    every lookup would first fail as an attribute. The result is the same unless a view has a
+    key named like a dict method, which no view has.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def make_environment(
     dirs: Iterable[Path], config: SiteConfig, page_urls: Iterable[str] = ()
 ) -> Environment:
-    """A Jinja2 environment with autoescape and StrictUndefined."""
-    env = Environment(
+    """A Jinja2 environment with autoescape and StrictUndefined. Templates are read once: a
+    build never sees them change."""
+    env = ViewEnvironment(
         loader=FileSystemLoader([str(d) for d in dirs]),
         autoescape=select_autoescape(["html", "xml"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,
     )
     env.globals["site"] = {
         "title": config.title,

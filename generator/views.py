@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -88,8 +88,23 @@ def breadcrumb_jsonld(index: SiteIndex, crumbs: Sequence[Mapping[str, str]]) -> 
     }
 
 
+_SUMMARIES: dict[int, tuple[AnnotatedArticle, dict[str, Any]]] = {}
+""":func:`article_summary` by article, each with the article it was made for. A site lists an
+article many times (on listings, entity pages and its neighbours), so each is made once."""
+_SUMMARIES_KEPT = 1 << 18
+
+
 def article_summary(item: AnnotatedArticle) -> dict[str, Any]:
-    """An article as a list entry."""
+    """An article as a list entry: a new dict on each call, which the caller may add to."""
+    known = _SUMMARIES.get(id(item))
+    if known is None or known[0] is not item:
+        if len(_SUMMARIES) >= _SUMMARIES_KEPT:
+            _SUMMARIES.clear()
+        known = _SUMMARIES[id(item)] = (item, _summary(item))
+    return dict(known[1])
+
+
+def _summary(item: AnnotatedArticle) -> dict[str, Any]:
     a = item.article
     return {
         "title": a.title,
@@ -231,6 +246,70 @@ def _pages(count: int, size: int) -> int:
     return max(1, -(-count // size))
 
 
+@dataclass(frozen=True)
+class Listing:
+    """A paginated list of articles, newest first: what :func:`listing_page` makes its pages
+    from. ``extra`` is more data for every page (the front page's topics)."""
+
+    first_url: str
+    title: str
+    positions: Sequence[int]
+    crumbs: Sequence[tuple[str, str]] = ()
+    current: str = ""
+    feed: tuple[str, str] | None = None
+    intro: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def total(self, page_size: int) -> int:
+        return _pages(len(self.positions), page_size)
+
+    def chunk(self, number: int, page_size: int) -> Sequence[int]:
+        """The positions of the articles on page ``number``."""
+        return self.positions[(number - 1) * page_size : number * page_size]
+
+
+def listing_page(index: SiteIndex, listing: Listing, number: int) -> PageView:
+    """Page ``number`` (from 1) of a listing."""
+    t = strings(index.config.language)
+    size = index.config.page_size
+    total = listing.total(size)
+    first_url, title = listing.first_url, listing.title
+    url = urls.paginated(first_url, number)
+    page_title = (
+        title if number == 1 else f"{title} – {t['page_of'].format(page=number, pages=total)}"
+    )
+    trail = _crumbs(index, *listing.crumbs) if listing.crumbs else []
+    feeds = [{"title": index.config.title, "url": urls.FEED}]
+    if listing.feed:
+        feeds.append({"title": listing.feed[0], "url": listing.feed[1]})
+    return PageView(
+        url,
+        "listing.html",
+        {
+            "page": _page(
+                index,
+                url,
+                page_title,
+                breadcrumbs=trail,
+                current=listing.current,
+                feeds=feeds,
+                jsonld=[breadcrumb_jsonld(index, trail)] if trail else [],
+            ),
+            "heading": title,
+            "intro": listing.intro,
+            "articles": [article_summary(index.articles[i]) for i in listing.chunk(number, size)],
+            "pagination": {
+                "number": number,
+                "total": total,
+                "newer": urls.paginated(first_url, number - 1) if number > 1 else None,
+                "older": urls.paginated(first_url, number + 1) if number < total else None,
+                "label": t["page_of"].format(page=number, pages=total),
+            },
+            **listing.extra,
+        },
+    )
+
+
 def listing_pages(
     index: SiteIndex,
     first_url: str,
@@ -242,44 +321,9 @@ def listing_pages(
     intro: str = "",
 ) -> Iterator[PageView]:
     """A paginated list of articles, newest first."""
-    t = strings(index.config.language)
-    size = index.config.page_size
-    total = _pages(len(positions), size)
-    for number in range(1, total + 1):
-        url = urls.paginated(first_url, number)
-        chunk = positions[(number - 1) * size : number * size]
-        page_title = (
-            title if number == 1 else f"{title} – {t['page_of'].format(page=number, pages=total)}"
-        )
-        trail = _crumbs(index, *crumbs) if crumbs else []
-        feeds = [{"title": index.config.title, "url": urls.FEED}]
-        if feed:
-            feeds.append({"title": feed[0], "url": feed[1]})
-        yield PageView(
-            url,
-            "listing.html",
-            {
-                "page": _page(
-                    index,
-                    url,
-                    page_title,
-                    breadcrumbs=trail,
-                    current=current,
-                    feeds=feeds,
-                    jsonld=[breadcrumb_jsonld(index, trail)] if trail else [],
-                ),
-                "heading": title,
-                "intro": intro,
-                "articles": [article_summary(index.articles[i]) for i in chunk],
-                "pagination": {
-                    "number": number,
-                    "total": total,
-                    "newer": urls.paginated(first_url, number - 1) if number > 1 else None,
-                    "older": urls.paginated(first_url, number + 1) if number < total else None,
-                    "label": t["page_of"].format(page=number, pages=total),
-                },
-            },
-        )
+    listing = Listing(first_url, title, positions, crumbs, current, feed, intro)
+    for number in range(1, listing.total(index.config.page_size) + 1):
+        yield listing_page(index, listing, number)
 
 
 FRONT_TOPICS = 8
@@ -301,26 +345,23 @@ def front_topics(index: SiteIndex, limit: int = FRONT_TOPICS) -> list[dict[str, 
     ]
 
 
-def home_pages(index: SiteIndex) -> Iterator[PageView]:
+def home_listing(index: SiteIndex) -> Listing:
     """The front page and its older pages; the first also lists the most-named topics."""
-    topics = front_topics(index)
-    for view in listing_pages(
-        index,
+    return Listing(
         urls.HOME,
         index.config.title,
         range(len(index.articles)),
         current="home",
         intro=index.config.description,
-    ):
-        yield PageView(view.url, view.template, {**view.data, "topics": topics})
+        extra={"topics": front_topics(index)},
+    )
 
 
-def section_pages(index: SiteIndex) -> Iterator[PageView]:
+def section_listings(index: SiteIndex) -> Iterator[Listing]:
     t = strings(index.config.language)
     for name, positions in index.sections.items():
         url = urls.section(name)
-        yield from listing_pages(
-            index,
+        yield Listing(
             url,
             name,
             positions,
@@ -329,12 +370,11 @@ def section_pages(index: SiteIndex) -> Iterator[PageView]:
         )
 
 
-def tag_pages(index: SiteIndex) -> Iterator[PageView]:
+def tag_listings(index: SiteIndex) -> Iterator[Listing]:
     t = strings(index.config.language)
     for name, positions in index.tags.items():
         url = urls.tag(name)
-        yield from listing_pages(
-            index,
+        yield Listing(
             url,
             f"{t['tag']}: {name}",
             positions,
@@ -342,9 +382,7 @@ def tag_pages(index: SiteIndex) -> Iterator[PageView]:
         )
 
 
-def archive_pages(index: SiteIndex) -> Iterator[PageView]:
-    """The archive overview, one page per year and one per month."""
-    t = strings(index.config.language)
+def _years(index: SiteIndex) -> dict[int, list[dict[str, Any]]]:
     language = index.config.language
     years: dict[int, list[dict[str, Any]]] = {}
     for (year, month), positions in index.months.items():
@@ -355,8 +393,14 @@ def archive_pages(index: SiteIndex) -> Iterator[PageView]:
                 "count": len(positions),
             }
         )
+    return years
+
+
+def archive_page(index: SiteIndex) -> PageView:
+    """The archive overview: years and months, sections and tags, with their counts."""
+    t = strings(index.config.language)
     crumbs = _crumbs(index, (t["archive"], urls.ARCHIVE))
-    yield PageView(
+    return PageView(
         urls.ARCHIVE,
         "archive.html",
         {
@@ -375,7 +419,7 @@ def archive_pages(index: SiteIndex) -> Iterator[PageView]:
                     "months": months,
                     "count": sum(m["count"] for m in months),
                 }
-                for y, months in years.items()
+                for y, months in _years(index).items()
             ],
             "sections": [
                 {"name": name, "url": urls.section(name), "count": len(p)}
@@ -387,10 +431,15 @@ def archive_pages(index: SiteIndex) -> Iterator[PageView]:
             ],
         },
     )
-    for year in years:
+
+
+def archive_listings(index: SiteIndex) -> Iterator[Listing]:
+    """One listing per year and one per month."""
+    t = strings(index.config.language)
+    language = index.config.language
+    for year in _years(index):
         positions = [i for (y, _m), p in index.months.items() if y == year for i in p]
-        yield from listing_pages(
-            index,
+        yield Listing(
             urls.year(year),
             t["year_archive"].format(year=year),
             positions,
@@ -399,8 +448,7 @@ def archive_pages(index: SiteIndex) -> Iterator[PageView]:
         )
     for (year, month), positions in index.months.items():
         name = format_month(year, month, language)
-        yield from listing_pages(
-            index,
+        yield Listing(
             urls.month(year, month),
             t["month_archive"].format(month=name),
             positions,
@@ -411,6 +459,38 @@ def archive_pages(index: SiteIndex) -> Iterator[PageView]:
             ],
             current="archive",
         )
+
+
+def listings(index: SiteIndex) -> Iterator[Listing]:
+    """Every listing of the site except the front page, in the order of the archive."""
+    yield from archive_listings(index)
+    yield from section_listings(index)
+    yield from tag_listings(index)
+
+
+def _listing_views(index: SiteIndex, chosen: Iterable[Listing]) -> Iterator[PageView]:
+    for listing in chosen:
+        for number in range(1, listing.total(index.config.page_size) + 1):
+            yield listing_page(index, listing, number)
+
+
+def home_pages(index: SiteIndex) -> Iterator[PageView]:
+    """The front page and its older pages; the first also lists the most-named topics."""
+    return _listing_views(index, [home_listing(index)])
+
+
+def section_pages(index: SiteIndex) -> Iterator[PageView]:
+    return _listing_views(index, section_listings(index))
+
+
+def tag_pages(index: SiteIndex) -> Iterator[PageView]:
+    return _listing_views(index, tag_listings(index))
+
+
+def archive_pages(index: SiteIndex) -> Iterator[PageView]:
+    """The archive overview, one page per year and one per month."""
+    yield archive_page(index)
+    yield from _listing_views(index, archive_listings(index))
 
 
 def _backlink(item: AnnotatedArticle, slug: str) -> dict[str, Any]:

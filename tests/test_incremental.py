@@ -19,7 +19,7 @@ from random import Random
 
 import pytest
 
-from generator import build as build_module
+from generator import incremental, parallel
 from generator.build import BuildOptions, BuildResult, build
 from generator.cache import CACHE_DIR
 from tests.sitekit import tree, write_project
@@ -297,7 +297,7 @@ def test_an_incremental_build_writes_what_a_clean_build_writes_after_any_edits(
     jobs = 1 + seed % 2
     if jobs > 1:
         # Small projects are built in one process; make them use the worker processes too.
-        monkeypatch.setattr(build_module, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
     editor = Editor(project, rng)
     last_good: dict[str, bytes] = {}
     steps = []
@@ -363,13 +363,13 @@ def test_an_entity_edit_annotates_again_only_the_articles_that_can_name_it(
     out = tmp_path / "site"
     build(BuildOptions(project, out, jobs=1, search=False))
     annotated: list[str] = []
-    original = build_module.annotate_document
+    original = incremental.annotate_document
 
     def spy(path: str, *args: object) -> object:
         annotated.append(path)
         return original(path, *args)
 
-    monkeypatch.setattr(build_module, "annotate_document", spy)
+    monkeypatch.setattr(incremental, "annotate_document", spy)
     entity = project / "content/entities/kursk-oblast.md"
     entity.write_text(
         entity.read_text(encoding="utf-8").replace('"Kursk", ', '"Kursk", "Sudzja", '),
@@ -454,3 +454,28 @@ def test_a_date_in_the_text_links_to_the_timeline_only_while_an_article_is_dated
         assert ("#d-2023-03-01" in page.read_text(encoding="utf-8")) is linked
         _result, expected = clean_build(project, tmp_path / "clean")
         assert tree(out) == expected
+
+
+def test_a_link_to_a_deleted_article_fails_the_build_even_where_the_linking_page_is_unchanged(
+    tmp_path: Path,
+) -> None:
+    project = write_project(
+        tmp_path / "project",
+        {
+            "content/articles/2024/a.md": "---\ntitle: A\ndate: 2024-11-12T10:00:00\n---\n"
+            "Se [den anden artikel](../../06/b/index.html).\n",
+            "content/articles/2024/c.md": "---\ntitle: C\ndate: 2024-09-01T10:00:00\n---\nC.\n",
+            "content/articles/2024/b.md": "---\ntitle: B\ndate: 2024-06-19T10:00:00\n---\nB.\n",
+        },
+    )
+    out = tmp_path / "site"
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    before = tree(out)
+    (project / "content/articles/2024/b.md").unlink()
+    result = build(BuildOptions(project, out, jobs=1, search=False))
+    expected, _files = clean_build(project, tmp_path / "clean")
+    assert [str(d) for d in result.diagnostics] == [
+        "site/2024/11/a/index.html: error: broken internal link: ../../06/b/index.html"
+    ]
+    assert result.diagnostics == expected.diagnostics
+    assert tree(out) == before

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import BuildOptions, build, run_tasks
+from generator.build import BuildOptions, build
 from generator.cache import CACHE_DIR
+from generator.parallel import run_tasks
 from tests.sitekit import tree
 
 ROOT = Path(__file__).resolve().parent.parent

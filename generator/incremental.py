@@ -1,0 +1,325 @@
+"""What a build must redo: parse the sources that changed, and annotate again the documents
+whose annotation the cache cannot vouch for (see :func:`documents_to_annotate`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator import cache, urls
+from generator.annotate import Registry, annotate_article, annotate_body
+from generator.cache import (
+    Annotated,
+    FragmentStore,
+    MentionFields,
+    Parsed,
+    State,
+    digest,
+    mention_fields,
+)
+from generator.config import CONFIG_PATH, SiteConfig
+from generator.content import KINDS
+from generator.diagnostics import Diagnostic
+from generator.index import SiteIndex, build_index
+from generator.model import Article, Content, Entity, Note, SourceFile
+from generator.notes import timeline_days
+from generator.parallel import chunks, jobs_for, run_tasks
+from generator.views import article_summary
+
+# --- Parsing -------------------------------------------------------------------------------------
+
+
+def parse_source(path: str, text: str, source_digest: str, config: SiteConfig) -> Parsed:
+    """Parse one content file by the kind its folder says."""
+    prefix = next((p for p in KINDS if path.startswith(p)), None)
+    if prefix is None:
+        return Parsed(source_digest, None, ())
+    value, problems = KINDS[prefix](SourceFile(path, text), config)
+    return Parsed(source_digest, value, tuple(problems))
+
+
+def assemble_content(parsed: Mapping[str, Parsed], drafts: bool) -> Content:
+    """The parsed values as :func:`content.parse_content` orders them."""
+    articles: list[Article] = []
+    entities: list[Entity] = []
+    notes: list[Note] = []
+    for path in sorted(parsed):
+        value = parsed[path].value
+        if isinstance(value, Article):
+            if drafts or not value.draft:
+                articles.append(value)
+        elif isinstance(value, Entity):
+            entities.append(value)
+        elif isinstance(value, Note):
+            notes.append(value)
+    articles.sort(key=lambda a: (-a.date.timestamp(), a.slug, a.path))
+    return Content(
+        articles=tuple(articles),
+        entities=tuple(sorted(entities, key=lambda e: e.slug)),
+        notes=tuple(sorted(notes, key=lambda n: (n.date, n.slug))),
+    )
+
+
+def parse_changed(
+    scan: cache.Scan,
+    project: Path,
+    config: SiteConfig,
+    previous: Mapping[str, Parsed],
+    jobs: int,
+) -> dict[str, Parsed]:
+    """Every content file parsed: from ``previous`` where the file is unchanged."""
+    parsed: dict[str, Parsed] = {}
+    todo: list[str] = []
+    for path, stamp in scan.stamps.items():
+        if path == CONFIG_PATH or path in scan.problems:
+            continue
+        old = previous.get(path)
+        if old is not None and old.digest == stamp.digest:
+            parsed[path] = old
+        elif scan.text(project, path) is not None:
+            todo.append(path)
+        else:
+            scan.stamps.pop(path, None)
+
+    def work(paths: Sequence[str]) -> list[Parsed]:
+        return [
+            parse_source(path, scan.texts[path], scan.stamps[path].digest, config) for path in paths
+        ]
+
+    jobs = jobs_for(jobs, len(todo), 0.25)
+    pieces = chunks(todo, jobs, smallest=32, largest=256)
+    for piece, results in zip(pieces, run_tasks(jobs, pieces, work), strict=True):
+        parsed.update(zip(piece, results, strict=True))
+    return parsed
+
+
+# --- Annotation ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Documents:
+    """What is annotated: articles, and the bodies of entities and notes, by source path."""
+
+    articles: Mapping[str, Article]
+    entities: Mapping[str, Entity]
+    notes: Mapping[str, Note]
+
+    @classmethod
+    def of(cls, content: Content) -> Documents:
+        return cls(
+            {a.path: a for a in content.articles},
+            {e.path: e for e in content.entities},
+            {n.path: n for n in content.notes},
+        )
+
+    def paths(self) -> list[str]:
+        return [*self.articles, *self.entities, *self.notes]
+
+
+@dataclass(frozen=True)
+class RegistryChanges:
+    """How the registry (entities, notes, timeline days) changed since the last build."""
+
+    entities: frozenset[str]
+    notes: frozenset[str]
+    probes: frozenset[str]
+    """Case-folded words: a document can be affected only if its text contains one."""
+    everything: bool = False
+
+
+def _longest_word(phrase: str) -> str:
+    return max(phrase.split(), key=len, default="")
+
+
+def registry_changes(
+    before: Mapping[str, Parsed],
+    after: Mapping[str, Parsed],
+    days_before: frozenset[Any],
+    days_after: frozenset[Any],
+) -> RegistryChanges:
+    """The entities and notes that were added, removed or edited, the timeline days that came or
+    went, and the words a document's text must contain for any of it to matter to it."""
+
+    def registered(parsed: Mapping[str, Parsed], kind: type) -> dict[str, tuple[str, str, Any]]:
+        return {
+            p.value.slug: (path, p.digest, p.value)
+            for path, p in parsed.items()
+            if isinstance(p.value, kind)
+        }
+
+    words: set[str] = set()
+    changed: dict[type, frozenset[str]] = {}
+    for kind in (Entity, Note):
+        old, new = registered(before, kind), registered(after, kind)
+        slugs = frozenset(
+            s for s in old.keys() | new.keys() if old.get(s, ())[:2] != new.get(s, ())[:2]
+        )
+        changed[kind] = slugs
+        for slug in slugs:
+            words.add(slug)
+            for version in (old.get(slug), new.get(slug)):
+                if version is None:
+                    continue
+                value = version[2]
+                if isinstance(value, Entity):
+                    words.update(_longest_word(name) for name in value.names)
+                else:
+                    words.update(_longest_word(trigger) for trigger in value.triggers)
+                    words.update(str(d.year) for d in (value.date, value.date_end) if d)
+    words.update(str(day.year) for day in days_before ^ days_after)
+    # A word found case-insensitively by the linker is found in the case-folded text, unless a
+    # letter folds differently from its capital (as the Turkish dotless i does).
+    safe = all(word and all(c.upper().casefold() == c.casefold() for c in word) for word in words)
+    return RegistryChanges(
+        entities=changed[Entity],
+        notes=changed[Note],
+        probes=frozenset(w.casefold() for w in words),
+        everything=not safe,
+    )
+
+
+def documents_to_annotate(
+    documents: Documents,
+    digests: Mapping[str, str],
+    previous: Mapping[str, Annotated],
+    changes: RegistryChanges,
+    text: Callable[[str], str | None],
+) -> list[str]:
+    """The documents whose annotation may differ from the one in ``previous``.
+
+    A document is annotated again when its source changed, when it named an entity or was
+    given a note that changed, or when its text contains a word of a changed entity's names or a
+    changed note's triggers, or the year of a timeline day that came or went. Markdown escapes
+    and character references can hide words from this test, so texts with them count as
+    containing every word.
+    """
+    stale: list[str] = []
+    pattern = None
+    if changes.probes:
+        pattern = re.compile("|".join(map(re.escape, sorted(changes.probes))) + r"|[&\\]")
+    for path in documents.paths():
+        record = previous.get(path)
+        if (
+            record is None
+            or record.source != digests[path]
+            or changes.everything
+            or changes.entities.intersection(record.mentioned)
+            or changes.notes.intersection(record.note_slugs)
+        ):
+            stale.append(path)
+        elif pattern is not None:
+            source = text(path)
+            if source is None or pattern.search(source.casefold()):
+                stale.append(path)
+    return stale
+
+
+def annotate_document(
+    path: str,
+    documents: Documents,
+    source_digest: str,
+    registry: Registry,
+    store: FragmentStore,
+) -> Annotated:
+    """Annotate one document; an article's HTML goes to ``store``."""
+    config = registry.config
+    if path in documents.articles:
+        item = annotate_article(documents.articles[path], registry)
+        first: dict[str, MentionFields] = {}
+        for mention in item.mentions:
+            first.setdefault(mention.slug, mention_fields(mention))
+        return Annotated(
+            source=source_digest,
+            notes=item.notes,
+            diagnostics=item.diagnostics,
+            output=digest(item.lead_html, item.body_html, repr(item.mentions), repr(item.notes)),
+            summary=digest(repr(article_summary(item))),
+            fragment=store.put(item.lead_html, item.body_html, item.mentions),
+            first=tuple(first.values()),
+            mentions_key=digest(repr(tuple(first.values()))),
+        )
+    if path in documents.entities:
+        entity = documents.entities[path]
+        html, mentions, problems = annotate_body(
+            entity.body,
+            entity.path,
+            entity.body_line,
+            config.language,
+            urls.entity(entity.slug),
+            registry,
+            disabled=frozenset({entity.slug}),
+        )
+    else:
+        note = documents.notes[path]
+        html, mentions, problems = annotate_body(
+            note.body, note.path, note.body_line, note.language, urls.note(note.slug), registry
+        )
+    return Annotated(
+        source=source_digest,
+        notes=(),
+        diagnostics=tuple(problems),
+        output=digest(html, repr(mentions)),
+        html=html,
+        mentions=tuple(mentions),
+    )
+
+
+def annotate_documents(
+    paths: Sequence[str],
+    documents: Documents,
+    digests: Mapping[str, str],
+    registry: Registry,
+    store: FragmentStore,
+    jobs: int,
+) -> dict[str, Annotated]:
+    """Annotate ``paths`` on ``jobs`` processes."""
+
+    def work(piece: Sequence[str]) -> list[Annotated]:
+        done = [annotate_document(p, documents, digests[p], registry, store) for p in piece]
+        store.flush()
+        return done
+
+    jobs = jobs_for(jobs, len(paths), 1)
+    pieces = chunks(paths, jobs, smallest=4, largest=64)
+    results: dict[str, Annotated] = {}
+    for piece, done in zip(pieces, run_tasks(jobs, pieces, work), strict=True):
+        results.update(zip(piece, done, strict=True))
+    return results
+
+
+def annotate_content(
+    content: Content,
+    config: SiteConfig,
+    digests: Mapping[str, str],
+    previous: State,
+    parsed: Mapping[str, Parsed],
+    store: FragmentStore,
+    text: Callable[[str], str | None],
+    jobs: int,
+) -> tuple[dict[str, Annotated], frozenset[Any]]:
+    """Every document's annotation, from ``previous`` where it cannot have changed."""
+    days = frozenset(timeline_days(content.notes, content.articles, config.timezone))
+    documents = Documents.of(content)
+    changes = registry_changes(previous.parsed, parsed, previous.days, days)
+    stale = documents_to_annotate(documents, digests, previous.annotated, changes, text)
+    redo = set(stale)
+    annotated = {p: previous.annotated[p] for p in documents.paths() if p not in redo}
+    if stale:
+        registry = Registry.build(content, config)
+        for language in sorted({a.language for a in content.articles} | {config.language}):
+            registry.matcher.prepare(language)
+        annotated.update(annotate_documents(stale, documents, digests, registry, store, jobs))
+    return annotated, days
+
+
+def index_content(
+    content: Content, config: SiteConfig, annotated: Mapping[str, Annotated], store: FragmentStore
+) -> tuple[SiteIndex, list[Diagnostic]]:
+    items = [
+        cache.stored_article(a, urls.article(a.slug, a.date), annotated[a.path], store)
+        for a in content.articles
+    ]
+    return build_index(config, items, content.entities, content.notes)

@@ -1,0 +1,511 @@
+"""The pages of the site, each keyed by what it is made from, rendered in worker processes
+straight into the staging folder; then the other files of the site and the link check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from generator import cache, checks, search, urls
+from generator.annotate import AnnotatedArticle
+from generator.cache import Annotated, OutputRecord, digest, digest_bytes
+from generator.config import SiteConfig
+from generator.diagnostics import Diagnostic
+from generator.index import SiteIndex
+from generator.model import Entity, Note
+from generator.output import Staging
+from generator.parallel import chunks, jobs_for, run_tasks
+from generator.render import (
+    OutputFile,
+    asset_files,
+    make_environment,
+    render_page,
+    robots,
+    sitemap,
+)
+from generator.views import (
+    FeedSpec,
+    Listing,
+    PageView,
+    archive_page,
+    article_page,
+    entity_index_page,
+    entity_page,
+    feed_specs,
+    feed_view,
+    home_listing,
+    listing_page,
+    listings,
+    not_found_page,
+    note_page,
+    search_page,
+    timeline_page,
+)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A part of the site to render: the views that ``make`` returns.
+
+    A unit with ``inputs`` is one page, at ``url``; its inputs name everything its view reads,
+    so that the page is not made again while they stay the same. A unit without them is made on
+    every build, and each of its views is keyed by its data; ``url`` is then the URL of its first
+    view, if it has a fixed one.
+    """
+
+    url: str | None
+    make: Callable[[], Iterable[PageView]]
+    inputs: Callable[[], Iterable[str]] | None = None
+    template: str = ""
+
+
+@dataclass(frozen=True)
+class KeyFacts:
+    """The digests that page keys are made of."""
+
+    sources: Mapping[str, str]
+    annotated: Mapping[str, Annotated]
+
+    def article(self, item: AnnotatedArticle | None) -> str:
+        return self.annotated[item.article.path].summary if item else ""
+
+    def source(self, document: Entity | Note) -> str:
+        return self.sources[document.path]
+
+
+def _one(make: Callable[..., PageView], *args: Any) -> Callable[[], list[PageView]]:
+    return lambda: [make(*args)]
+
+
+def _article_inputs(index: SiteIndex, position: int, facts: KeyFacts) -> list[str]:
+    """What :func:`views.article_page` reads: the article, its neighbours as list entries, the
+    entities it names and the notes it shows."""
+    item = index.articles[position]
+    path = item.article.path
+    newer = index.articles[position - 1] if position > 0 else None
+    older = index.articles[position + 1] if position + 1 < len(index.articles) else None
+    return [
+        "article",
+        item.url,
+        facts.sources[path],
+        facts.annotated[path].output,
+        facts.article(newer),
+        facts.article(older),
+        *(facts.source(index.entities[s]) for s in item.mentioned),
+        *(facts.source(index.notes[n]) for n in item.note_slugs),
+    ]
+
+
+def _entity_inputs(index: SiteIndex, slug: str, facts: KeyFacts) -> list[str]:
+    """What :func:`views.entity_page` reads: the entity and its description, the articles that
+    name it as list entries with their first mentions, its related entities and notes."""
+    entity = index.entities[slug]
+    refs = index.entity_refs[slug]
+    records = [facts.annotated[index.articles[i].article.path] for i in refs.about]
+    records += ["|", *(facts.annotated[index.articles[i].article.path] for i in refs.mentioned)]
+    return [
+        "entity",
+        facts.source(entity),
+        facts.annotated[entity.path].output,
+        *(r if isinstance(r, str) else f"{r.summary} {r.mentions_key}" for r in records),
+        "|",
+        *(f"{facts.source(index.entities[o])} {n}" for o, n in refs.related),
+        "|",
+        *(facts.source(index.notes[n]) for n in index.entity_notes.get(slug, ())),
+    ]
+
+
+def _feed_inputs(index: SiteIndex, spec: FeedSpec, facts: KeyFacts) -> list[str]:
+    """What :func:`views.feed_view` reads: each chosen article in full."""
+    chosen = [index.articles[i] for i in spec.positions[: index.config.feed_size]]
+    return [
+        "feed",
+        spec.url,
+        spec.page_url,
+        spec.title,
+        *(
+            f"{item.url} {facts.sources[item.article.path]} "
+            f"{facts.annotated[item.article.path].output}"
+            for item in chosen
+        ),
+    ]
+
+
+def _listing_inputs(
+    index: SiteIndex, listing: Listing, number: int, frame: str, facts: KeyFacts
+) -> list[str]:
+    """What :func:`views.listing_page` reads: the listing (``frame`` is the rest of it), the
+    page's number and the articles on it as list entries."""
+    size = index.config.page_size
+    return [
+        "listing",
+        frame,
+        str(number),
+        str(listing.total(size)),
+        *(facts.article(index.articles[i]) for i in listing.chunk(number, size)),
+    ]
+
+
+def _timeline_inputs(index: SiteIndex, facts: KeyFacts) -> list[str]:
+    """What :func:`views.timeline_page` reads: every note, and each article's slug, title, URL
+    and time."""
+    return [
+        "timeline",
+        *(facts.source(note) for note in index.notes.values()),
+        *(
+            f"{item.article.slug} {item.article.title} {item.url} {item.article.date.isoformat()}"
+            for item in index.articles
+        ),
+    ]
+
+
+def _listing_units(index: SiteIndex, listing: Listing, facts: KeyFacts) -> Iterator[Unit]:
+    frame = repr((listing.first_url, listing.title, listing.crumbs, listing.current))
+    frame += repr((listing.feed, listing.intro, listing.extra))
+    for number in range(1, listing.total(index.config.page_size) + 1):
+        yield Unit(
+            urls.paginated(listing.first_url, number),
+            _one(listing_page, index, listing, number),
+            partial(_listing_inputs, index, listing, number, frame, facts),
+            "listing.html",
+        )
+
+
+def site_pages(index: SiteIndex, facts: KeyFacts) -> list[Unit]:
+    """Every page of the site, in the order the sitemap lists them.
+
+    Article pages, entity pages and feeds are keyed by what their views read (see the
+    ``_*_inputs`` functions beside this one: a view that comes to read more must say so there).
+    Every other page is keyed by its view's data.
+    """
+    bodies = {path: record.html for path, record in facts.annotated.items()}
+    units = [
+        *_listing_units(index, home_listing(index), facts),
+        *(
+            Unit(
+                item.url,
+                _one(article_page, index, i),
+                partial(_article_inputs, index, i, facts),
+                "article.html",
+            )
+            for i, item in enumerate(index.articles)
+        ),
+        Unit(urls.ARCHIVE, _one(archive_page, index)),
+        *(unit for listing in listings(index) for unit in _listing_units(index, listing, facts)),
+        Unit(urls.ENTITIES, _one(entity_index_page, index)),
+        *(
+            Unit(
+                urls.entity(slug),
+                _one(entity_page, index, slug, bodies[entity.path]),
+                partial(_entity_inputs, index, slug, facts),
+                "entity.html",
+            )
+            for slug, entity in index.entities.items()
+        ),
+        *(
+            Unit(urls.note(slug), _one(note_page, index, slug, bodies[note.path]))
+            for slug, note in index.notes.items()
+        ),
+        Unit(
+            urls.TIMELINE,
+            _one(timeline_page, index),
+            partial(_timeline_inputs, index, facts),
+            "timeline.html",
+        ),
+        Unit(urls.NOT_FOUND, _one(not_found_page, index)),
+        Unit(
+            urls.SEARCH,
+            _one(search_page, index, search.BUNDLE if index.config.search else None),
+        ),
+        *(
+            Unit(
+                spec.url,
+                _one(feed_view, index, spec.url, spec.page_url, spec.title, spec.positions),
+                partial(_feed_inputs, index, spec, facts),
+                "feed.xml",
+            )
+            for spec in feed_specs(index)
+        ),
+    ]
+    return units
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """One page, rendered or kept as it was."""
+
+    path: str
+    url: str
+    template: str
+    record: OutputRecord
+    written: bool
+    """Its bytes changed, and went to the staging folder."""
+    rendered: bool = False
+    """This build rendered it (its key changed)."""
+    data: bytes | None = None
+    """Its bytes, when the build keeps them in memory."""
+
+
+Links = dict[str, tuple[str, ...]]
+"""By page, the output paths that its internal links name."""
+
+
+@dataclass
+class Rendered:
+    """What rendering made: the pages in order, every output path they link to, and where
+    their links are kept (journal files, or in memory when there is no cache)."""
+
+    pages: list[PageResult]
+    targets: set[str]
+    link_files: list[str]
+    links: Links
+
+
+@dataclass
+class RenderJob:
+    """What rendering needs; the worker processes inherit it."""
+
+    units: Sequence[Unit]
+    keys: Sequence[str | None]
+    env: Any
+    config: SiteConfig
+    prefix: str
+    previous: Mapping[str, OutputRecord]
+    staging: Staging | None
+    """Where pages are written; None keeps them in memory."""
+    journal: cache.LinkJournal | None
+
+    def render(self, number: int, links: Links) -> list[PageResult]:
+        """Make the unit's views and render those whose key changed; their links go to
+        ``links``."""
+        done: list[PageResult] = []
+        for view in self.units[number].make():
+            path = urls.output_path(view.url)
+            key = self.keys[number] or digest(self.prefix, view.url, view.template, repr(view.data))
+            old = self.previous.get(path)
+            if old is not None and old.key == key:
+                done.append(PageResult(path, view.url, view.template, old, False))
+                continue
+            file = render_page(self.env, view, self.config)
+            record = OutputRecord(
+                key,
+                digest_bytes(file.data),
+                path.endswith(".html") and search.INDEXED_MARKER in file.data,
+            )
+            links[path] = tuple({resolved for _link, resolved in checks.internal_links(file)})
+            if self.staging is None:
+                done.append(
+                    PageResult(path, view.url, view.template, record, True, True, file.data)
+                )
+                continue
+            written = old is None or old.digest != record.digest
+            if written:
+                self.staging.write(path, file.data)
+            done.append(PageResult(path, view.url, view.template, record, written, True))
+        return done
+
+    def render_piece(self, numbers: Sequence[int]) -> tuple[list[list[PageResult]], set[str], Any]:
+        """Render units; their pages, the paths they link to, and their links (as a journal
+        file when there is a cache)."""
+        links: Links = {}
+        done = [self.render(number, links) for number in numbers]
+        targets = {target for found in links.values() for target in found}
+        if self.journal is None:
+            return done, targets, links
+        return done, targets, self.journal.append(links) if links else None
+
+
+def render_units(job: RenderJob, jobs: int) -> Rendered:
+    """Render the units that need it, on ``jobs`` processes; pages in unit order."""
+    todo: list[int] = []
+    results: dict[int, list[PageResult]] = {}
+    for number, (unit, key) in enumerate(zip(job.units, job.keys, strict=True)):
+        old = job.previous.get(urls.output_path(unit.url)) if unit.url is not None else None
+        if key is not None and old is not None and old.key == key:
+            results[number] = [
+                PageResult(urls.output_path(unit.url), unit.url, unit.template, old, False)
+            ]
+        else:
+            todo.append(number)
+    # Units without a key may hold many pages: they go first, so that none is left to the end.
+    todo.sort(key=lambda n: job.keys[n] is not None)
+    jobs = jobs_for(jobs, len(todo), 4)
+    pieces = chunks(todo, jobs, smallest=1, largest=32)
+    rendered = Rendered([], set(), [], {})
+    for piece, (done, targets, links) in zip(
+        pieces, run_tasks(jobs, pieces, job.render_piece), strict=True
+    ):
+        results.update(zip(piece, done, strict=True))
+        rendered.targets |= targets
+        if isinstance(links, dict):
+            rendered.links.update(links)
+        elif links is not None and links not in rendered.link_files:
+            rendered.link_files.append(links)
+    rendered.pages = [page for number in range(len(job.units)) for page in results[number]]
+    return rendered
+
+
+@dataclass
+class Site:
+    """The files of the new site: records of all, and the bytes of those not yet on disk."""
+
+    records: dict[str, OutputRecord] = field(default_factory=dict)
+    written: list[str] = field(default_factory=list)
+    memory: dict[str, bytes] = field(default_factory=dict)
+
+    def add(
+        self,
+        path: str,
+        data: bytes,
+        previous: Mapping[str, OutputRecord],
+        staging: Staging | None,
+    ) -> None:
+        """A file made in this process: written unless its bytes are as before."""
+        record = OutputRecord(None, digest_bytes(data))
+        self.records[path] = record
+        old = previous.get(path)
+        if staging is None:
+            self.memory[path] = data
+        elif old is None or old.digest != record.digest:
+            staging.write(path, data)
+            self.written.append(path)
+
+
+def finish_site(
+    site: Site,
+    pages: Sequence[PageResult],
+    index: SiteIndex,
+    dirs: Sequence[Path],
+    previous: Mapping[str, OutputRecord],
+    staging: Staging | None,
+    read_back: Callable[[str], bytes],
+) -> list[Diagnostic]:
+    """Add the assets, sitemap, robots.txt and search index to the pages; the problems found."""
+    config = index.config
+    for page in pages:
+        site.records[page.path] = page.record
+        if page.written and staging is not None:
+            site.written.append(page.path)
+        if page.data is not None:
+            site.memory[page.path] = page.data
+    for file in asset_files(dirs):
+        site.add(file.path, file.data, previous, staging)
+    lastmod = {item.url: item.article.updated or item.article.date for item in index.articles}
+    html_urls = [p.url for p in pages if p.template != "feed.xml" and p.url != urls.NOT_FOUND]
+    site.add(
+        urls.SITEMAP,
+        sitemap(
+            config,
+            [(u, lastmod[u].date().isoformat() if u in lastmod else "") for u in html_urls],
+        ).data,
+        previous,
+        staging,
+    )
+    site.add(urls.ROBOTS, robots(config).data, previous, staging)
+    if not config.search:
+        return []
+    return search_index(site, pages, previous, staging, read_back, config)
+
+
+def search_index(
+    site: Site,
+    pages: Sequence[PageResult],
+    previous: Mapping[str, OutputRecord],
+    staging: Staging | None,
+    read_back: Callable[[str], bytes],
+    config: SiteConfig,
+) -> list[Diagnostic]:
+    """The search bundle over the indexed pages (see :func:`search.indexed_pages`), made again
+    only when one of those pages changed."""
+    chosen = _indexed({p.path: p.record for p in pages})
+    before = {path: record for path, record in previous.items() if path.startswith(search.BUNDLE)}
+    if before and chosen == _indexed(previous):
+        site.records.update(before)
+        return []
+    files = [OutputFile(path, read_back(path)) for path in chosen]
+    bundle, problems = search.search_bundle(files, keep_index_url=not config.directory_links)
+    for file in bundle:
+        site.add(file.path, file.data, previous, staging)
+    return problems
+
+
+def _indexed(records: Mapping[str, OutputRecord]) -> dict[str, str]:
+    """The pages that the search index covers, with their digests."""
+    pages = {
+        path: record
+        for path, record in records.items()
+        if path.endswith(".html") and path != urls.NOT_FOUND and not path.startswith(search.BUNDLE)
+    }
+    marked = {path: record.digest for path, record in pages.items() if record.indexed}
+    return marked or {path: record.digest for path, record in pages.items()}
+
+
+def check_site_links(
+    site: Site,
+    rendered: Rendered,
+    previous: Mapping[str, OutputRecord],
+    journal: cache.LinkJournal | None,
+    kept_files: Sequence[str],
+    read_back: Callable[[str], bytes],
+) -> list[Diagnostic]:
+    """Broken internal links: in the pages rendered now, and, when files went away, in the
+    pages kept from the last build (whose links are in the journal files ``kept_files``).
+
+    The pages that link to a missing file are read again, to report their links as written.
+    """
+    present = site.records.keys()
+    links: Links = {}
+    if rendered.targets - present:
+        links.update(rendered.links if journal is None else journal.read(rendered.link_files))
+    if journal is not None and previous.keys() - present:
+        now = {page.path for page in rendered.pages if page.rendered}
+        kept = journal.read(kept_files)
+        links.update((p, kept[p]) for p in present if p not in now and p in kept)
+    suspects = sorted(path for path, found in links.items() if any(t not in present for t in found))
+    return checks.broken_links(
+        ((path, checks.internal_links(OutputFile(path, read_back(path)))) for path in suspects),
+        present,
+    )
+
+
+def render_site(
+    index: SiteIndex,
+    annotated: Mapping[str, Annotated],
+    digests: Mapping[str, str],
+    dirs: Sequence[Path],
+    templates: str,
+    previous: Mapping[str, OutputRecord],
+    staging: Staging | None,
+    journal: cache.LinkJournal | None,
+    kept_files: Sequence[str],
+    jobs: int,
+    lap: Callable[[str], None],
+) -> tuple[Site, Rendered, list[Diagnostic]]:
+    """Render what changed, add the other files, check the links."""
+    config = index.config
+    units = site_pages(index, KeyFacts(digests, annotated))
+    env = make_environment(dirs, config, (u.url for u in units if u.url is not None))
+    prefix = digest(cache.code_version(), repr(config), templates, repr(env.globals["nav"]))
+    keys = [digest(prefix, *u.inputs()) if u.inputs else None for u in units]
+    lap("plan pages")
+    job = RenderJob(units, keys, env, config, prefix, previous, staging, journal)
+    rendered = render_units(job, jobs)
+    lap("render")
+    site = Site()
+
+    def read_back(path: str) -> bytes:
+        if path in site.memory:
+            return site.memory[path]
+        assert staging is not None
+        if path in site.written:
+            return staging.read(path)
+        return (staging.out / path).read_bytes()
+
+    problems = finish_site(site, rendered.pages, index, dirs, previous, staging, read_back)
+    lap("other files")
+    problems += check_site_links(site, rendered, previous, journal, kept_files, read_back)
+    lap("check links")
+    return site, rendered, problems

@@ -1,0 +1,80 @@
+"""Worker processes: a build's stages split their work into tasks that forked processes do.
+
+The processes are forked, so they inherit everything the build holds (content, registry,
+templates); only tasks and their results cross between processes. Before forking, the build's
+objects are frozen out of the garbage collector's reach, so that neither the parent's nor the
+workers' collections walk them, and the workers' pages stay shared with the parent.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+PARALLEL_FROM = 64
+"""Work smaller than this many units is done in the build's own process: forking costs more.
+Each stage scales it by how heavy one of its units is."""
+
+_TASKS: Sequence[Any] = ()
+_WORK: Callable[[Any], Any] | None = None
+
+
+def _run_task(number: int) -> tuple[int, Any]:
+    assert _WORK is not None
+    # The build's own objects are frozen: collecting here walks only what this worker makes.
+    gc.enable()
+    return number, _WORK(_TASKS[number])
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection while a build makes its many long-lived objects (content, records,
+    pickles), which hold no garbage cycles: the collector would walk them again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def run_tasks(jobs: int, tasks: Sequence[Any], work: Callable[[Any], Any]) -> list[Any]:
+    """``work(task)`` for each task, in order, on up to ``jobs`` forked processes.
+
+    ``work`` may be a closure over anything; an exception in a worker is raised here.
+    """
+    global _TASKS, _WORK
+    if jobs <= 1 or len(tasks) <= 1:
+        return [work(task) for task in tasks]
+    _TASKS, _WORK = tasks, work
+    results: list[Any] = [None] * len(tasks)
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks))) as pool:
+            for number, result in pool.imap_unordered(_run_task, range(len(tasks))):
+                results[number] = result
+    finally:
+        gc.unfreeze()
+        _TASKS, _WORK = (), None
+    return results
+
+
+def chunks(items: Sequence[Any], jobs: int, smallest: int = 1, largest: int = 64) -> list[Any]:
+    """``items`` cut into pieces small enough to keep ``jobs`` processes busy to the end."""
+    size = max(smallest, min(largest, len(items) // (jobs * 8) or 1))
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def worker_count(requested: int) -> int:
+    """The processes to use: as requested, or one per core (up to 8)."""
+    return requested if requested > 0 else min(os.cpu_count() or 1, 8)
+
+
+def jobs_for(jobs: int, units: int, weight: float) -> int:
+    """``jobs`` if ``units`` of work that weighs ``weight`` each are worth forking for, else 1."""
+    return jobs if units * weight >= PARALLEL_FROM else 1
