@@ -250,7 +250,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     if not options.search:
         config = replace(config, search=False)
     content_key = digest(cache.code_version(), repr(replace(config, search=True)))
-    fresh = state.content_key != content_key
+    fresh = state.content_key != content_key or not cache.load_documents(folder, state)
     previous = State() if fresh else state
     parsed = parse_changed(scan, project, config, previous.parsed, jobs)
     content = assemble_content(parsed, options.drafts)
@@ -294,7 +294,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     )
     if has_errors(problems):
         new_state.diagnostics = tuple(sort_diagnostics(problems))
-        cache.save_state(folder, new_state)
+        cache.save_state(folder, new_state, state)
         store.close()
         return result(problems)
 
@@ -323,7 +323,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
             staging.discard()
             journal.delete(rendered.link_files)
             new_state.diagnostics = tuple(sort_diagnostics(problems))
-            cache.save_state(folder, new_state)
+            cache.save_state(folder, new_state, state)
             return result(problems)
         removed = sorted(old_outputs.keys() - site.records.keys())
         cache.mark_writing(folder, True)
@@ -345,7 +345,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     new_state.diagnostics = tuple(sort_diagnostics(problems))
     new_state.pages = sum(1 for path in site.records if path.endswith(".html"))
     new_state.link_files = journal.compact([*kept_files, *rendered.link_files], site.records)
-    cache.save_state(folder, new_state)
+    cache.save_state(folder, new_state, state)
     cache.mark_writing(folder, False)
     stopwatch.lap("save cache")
     return result(

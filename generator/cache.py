@@ -5,7 +5,8 @@ Everything in it is keyed by digests of content: of each source file, of the cod
 and the templates. A cache that cannot be read, or that another version of the code wrote, is
 ignored, and the build is a clean build. Deleting the folder is always safe.
 
-- ``state.pickle``: a :class:`State`, what the build needs on every run;
+- ``state.pickle``: the head of a :class:`State`, what every build reads;
+- ``documents/*.pickle``: the parsed sources and their annotations, in shards;
 - ``links/*.pickle``: the internal links of the pages, read only when pages disappear
   (:class:`LinkJournal`);
 - ``fragments/*.pack``: the rendered HTML of articles, read when a page uses it.
@@ -21,8 +22,9 @@ import secrets
 import struct
 import sys
 import time
+import zlib
 from collections.abc import Container, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -272,7 +274,12 @@ class SiteStamp:
 
 @dataclass
 class State:
-    """Everything the next build needs to know about the last one."""
+    """Everything the next build needs to know about the last one.
+
+    It is kept in two parts: this head, and the documents (``parsed`` and ``annotated``) in
+    shards that only a build that uses them reads (:func:`load_documents`), and that are written
+    again only when one of their documents changed.
+    """
 
     format: int = FORMAT
     code: str = ""
@@ -283,6 +290,8 @@ class State:
     stamps: dict[str, Stamp] = field(default_factory=dict)
     parsed: dict[str, Parsed] = field(default_factory=dict)
     annotated: dict[str, Annotated] = field(default_factory=dict)
+    shards: dict[int, str] = field(default_factory=dict)
+    """The token of each shard file of the documents, as written with this head."""
     days: frozenset[date] = frozenset()
     """The timeline days the articles were annotated against."""
     outputs: dict[str, OutputRecord] = field(default_factory=dict)
@@ -292,20 +301,46 @@ class State:
     diagnostics: tuple[Diagnostic, ...] = ()
     pages: int = 0
 
+    def head(self) -> State:
+        return replace(self, parsed={}, annotated={})
+
+
+SHARDS = 32
+
+
+def _shard(path: str) -> int:
+    return zlib.crc32(path.encode("utf-8")) % SHARDS
+
 
 def load_state(folder: Path) -> State:
-    """The cached state, or an empty one when there is none usable."""
-    try:
-        with open(folder / "state.pickle", "rb") as handle, collector_paused():
-            state = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
-        return State()
+    """The cached state's head, or an empty state when there is none usable."""
+    state = _load(folder / "state.pickle")
     if not isinstance(state, State) or state.format != FORMAT or state.code != code_version():
         return State()
     if (folder / "writing").exists():
         # A build stopped while it changed the output folder: its record of the output is void.
         state.outputs, state.site = {}, None
     return state
+
+
+def load_documents(folder: Path, state: State) -> bool:
+    """Read the documents of ``state`` from their shards; False if they do not match its head."""
+    for number, token in state.shards.items():
+        shard = _load(folder / "documents" / f"{number:02d}.pickle")
+        if not (isinstance(shard, tuple) and len(shard) == 3 and shard[0] == token):
+            state.parsed, state.annotated = {}, {}
+            return False
+        state.parsed.update(shard[1])
+        state.annotated.update(shard[2])
+    return True
+
+
+def _load(path: Path) -> Any:
+    try:
+        with open(path, "rb") as handle, collector_paused():
+            return pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        return None
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -315,11 +350,37 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-def save_state(folder: Path, state: State) -> None:
-    """Write the state; the fragment packs and link files it no longer uses are deleted."""
-    folder.mkdir(parents=True, exist_ok=True)
+def save_state(folder: Path, state: State, previous: State) -> None:
+    """Write the state: the shards whose documents differ from ``previous``, then the head.
+    Fragment packs and link files that it no longer uses are deleted."""
+    (folder / "documents").mkdir(parents=True, exist_ok=True)
+    groups: dict[int, tuple[dict[str, Parsed], dict[str, Annotated]]] = {
+        n: ({}, {}) for n in range(SHARDS)
+    }
+    for path, parsed in state.parsed.items():
+        groups[_shard(path)][0][path] = parsed
+    for path, annotated in state.annotated.items():
+        groups[_shard(path)][1][path] = annotated
+    before: dict[int, tuple[dict[str, Parsed], dict[str, Annotated]]] = {
+        n: ({}, {}) for n in range(SHARDS)
+    }
+    for path, parsed in previous.parsed.items():
+        before[_shard(path)][0][path] = parsed
+    for path, annotated in previous.annotated.items():
+        before[_shard(path)][1][path] = annotated
+    shards = {}
     with collector_paused():
-        data = pickle.dumps(state, protocol=5)
+        for number, (parsed, annotated) in groups.items():
+            old = before[number]
+            if number in previous.shards and _same(parsed, old[0]) and _same(annotated, old[1]):
+                shards[number] = previous.shards[number]
+                continue
+            token = secrets.token_hex(8)
+            data = pickle.dumps((token, parsed, annotated), protocol=5)
+            _write_atomically(folder / "documents" / f"{number:02d}.pickle", data)
+            shards[number] = token
+        state.shards = shards
+        data = pickle.dumps(state.head(), protocol=5)
     _write_atomically(folder / "state.pickle", data)
     used = {r.fragment.pack for r in state.annotated.values() if r.fragment is not None}
     for kind, keep in (("fragments", used), ("links", set(state.link_files))):
@@ -327,6 +388,11 @@ def save_state(folder: Path, state: State) -> None:
             for path in (folder / kind).iterdir():
                 if path.name not in keep and not path.name.startswith("."):
                     path.unlink(missing_ok=True)
+
+
+def _same(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
+    """The same entries, as the same objects: documents that were reused, not made again."""
+    return new.keys() == old.keys() and all(new[k] is old[k] for k in new)
 
 
 class LinkJournal:

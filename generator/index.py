@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from generator.annotate import AnnotatedArticle
 from generator.config import SiteConfig
@@ -61,10 +63,11 @@ def entity_references(
     """Backlinks and co-occurrence counts; an article is listed only if it names the entity."""
     about: dict[str, list[int]] = defaultdict(list)
     mentioned: dict[str, list[int]] = defaultdict(list)
-    together: dict[str, Counter[str]] = defaultdict(Counter)
+    named_by: list[tuple[str, ...]] = []
     problems: list[Diagnostic] = []
     for i, item in enumerate(articles):
         named = item.mentioned
+        named_by.append(named)
         declared = set(item.article.about)
         for slug in item.article.about:
             if slug not in named:
@@ -78,22 +81,24 @@ def entity_references(
                 )
         for slug in named:
             (about if slug in declared else mentioned)[slug].append(i)
-            # Counts itself too (cheaper than leaving itself out); dropped below.
-            together[slug].update(named)
-    refs = {
-        slug: EntityRefs(
+    refs = {}
+    for slug in entities:
+        both = (*about.get(slug, ()), *mentioned.get(slug, ()))
+        # One count over all the articles that name it (itself included, dropped below).
+        together = Counter(chain.from_iterable([named_by[i] for i in both]))
+        refs[slug] = EntityRefs(
             about=tuple(about.get(slug, ())),
             mentioned=tuple(mentioned.get(slug, ())),
-            related=tuple(
-                sorted(
-                    ((other, n) for other, n in together[slug].items() if other != slug),
-                    key=lambda kv: (-kv[1], kv[0]),
-                )[:RELATED_LIMIT]
-            ),
+            related=_most_together(slug, together),
         )
-        for slug in entities
-    }
     return refs, problems
+
+
+def _most_together(slug: str, counts: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
+    """The entities named most often with ``slug`` (which ``counts`` counts too), most first,
+    then by slug."""
+    best = heapq.nsmallest(RELATED_LIMIT + 1, [(-n, other) for other, n in counts.items()])
+    return tuple((other, -n) for n, other in best if other != slug)[:RELATED_LIMIT]
 
 
 def note_references(

@@ -10,12 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from generator import cache, checks, search, urls
-from generator.annotate import AnnotatedArticle
 from generator.cache import Annotated, OutputRecord, digest, digest_bytes
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostic
 from generator.index import SiteIndex
-from generator.model import Entity, Note
 from generator.output import Staging
 from generator.parallel import chunks, jobs_for, run_tasks
 from generator.render import (
@@ -69,92 +67,106 @@ class KeyFacts:
     sources: Mapping[str, str]
     annotated: Mapping[str, Annotated]
 
-    def article(self, item: AnnotatedArticle | None) -> str:
-        return self.annotated[item.article.path].summary if item else ""
 
-    def source(self, document: Entity | Note) -> str:
-        return self.sources[document.path]
+class Facts:
+    """:class:`KeyFacts` arranged for one index: by article position, entity and note slug."""
+
+    def __init__(self, index: SiteIndex, facts: KeyFacts) -> None:
+        records = [facts.annotated[item.article.path] for item in index.articles]
+        self.summary = [record.summary for record in records]
+        """Each article as a list entry."""
+        self.backlink = [f"{r.summary} {r.mentions_key}" for r in records]
+        """Each article as a list entry with its first mentions."""
+        self.full = [
+            f"{item.url} {facts.sources[item.article.path]} {record.output}"
+            for item, record in zip(index.articles, records, strict=True)
+        ]
+        """Each article with everything it shows."""
+        self.entity = {slug: facts.sources[e.path] for slug, e in index.entities.items()}
+        self.note = {slug: facts.sources[n.path] for slug, n in index.notes.items()}
+        self.body = {
+            d.path: facts.annotated[d.path].output
+            for documents in (index.entities, index.notes)
+            for d in documents.values()
+        }
+        """The annotated description of each entity and body of each note, by path."""
 
 
 def _one(make: Callable[..., PageView], *args: Any) -> Callable[[], list[PageView]]:
     return lambda: [make(*args)]
 
 
-def _article_inputs(index: SiteIndex, position: int, facts: KeyFacts) -> list[str]:
+def _article_inputs(index: SiteIndex, position: int, facts: Facts) -> list[str]:
     """What :func:`views.article_page` reads: the article, its neighbours as list entries, the
     entities it names and the notes it shows."""
     item = index.articles[position]
-    path = item.article.path
-    newer = index.articles[position - 1] if position > 0 else None
-    older = index.articles[position + 1] if position + 1 < len(index.articles) else None
     return [
         "article",
-        item.url,
-        facts.sources[path],
-        facts.annotated[path].output,
-        facts.article(newer),
-        facts.article(older),
-        *(facts.source(index.entities[s]) for s in item.mentioned),
-        *(facts.source(index.notes[n]) for n in item.note_slugs),
+        facts.full[position],
+        facts.summary[position - 1] if position > 0 else "",
+        facts.summary[position + 1] if position + 1 < len(index.articles) else "",
+        *(facts.entity[s] for s in item.mentioned),
+        *(facts.note[n] for n in item.note_slugs),
     ]
 
 
-def _entity_inputs(index: SiteIndex, slug: str, facts: KeyFacts) -> list[str]:
+def _entity_inputs(index: SiteIndex, slug: str, facts: Facts) -> list[str]:
     """What :func:`views.entity_page` reads: the entity and its description, the articles that
     name it as list entries with their first mentions, its related entities and notes."""
-    entity = index.entities[slug]
     refs = index.entity_refs[slug]
-    records = [facts.annotated[index.articles[i].article.path] for i in refs.about]
-    records += ["|", *(facts.annotated[index.articles[i].article.path] for i in refs.mentioned)]
+    backlink = facts.backlink
     return [
         "entity",
-        facts.source(entity),
-        facts.annotated[entity.path].output,
-        *(r if isinstance(r, str) else f"{r.summary} {r.mentions_key}" for r in records),
-        "|",
-        *(f"{facts.source(index.entities[o])} {n}" for o, n in refs.related),
-        "|",
-        *(facts.source(index.notes[n]) for n in index.entity_notes.get(slug, ())),
+        facts.entity[slug],
+        facts.body[index.entities[slug].path],
+        " ".join([backlink[i] for i in refs.about]),
+        " ".join([backlink[i] for i in refs.mentioned]),
+        " ".join([f"{facts.entity[o]} {n}" for o, n in refs.related]),
+        " ".join([facts.note[n] for n in index.entity_notes.get(slug, ())]),
     ]
 
 
-def _feed_inputs(index: SiteIndex, spec: FeedSpec, facts: KeyFacts) -> list[str]:
+def _feed_inputs(index: SiteIndex, spec: FeedSpec, facts: Facts) -> list[str]:
     """What :func:`views.feed_view` reads: each chosen article in full."""
-    chosen = [index.articles[i] for i in spec.positions[: index.config.feed_size]]
-    return [
-        "feed",
-        spec.url,
-        spec.page_url,
-        spec.title,
-        *(
-            f"{item.url} {facts.sources[item.article.path]} "
-            f"{facts.annotated[item.article.path].output}"
-            for item in chosen
-        ),
-    ]
+    chosen = spec.positions[: index.config.feed_size]
+    return ["feed", spec.url, spec.page_url, spec.title, *(facts.full[i] for i in chosen)]
 
 
 def _listing_inputs(
-    index: SiteIndex, listing: Listing, number: int, frame: str, facts: KeyFacts
+    index: SiteIndex, listing: Listing, number: int, frame: str, facts: Facts
 ) -> list[str]:
     """What :func:`views.listing_page` reads: the listing (``frame`` is the rest of it), the
     page's number and the articles on it as list entries."""
     size = index.config.page_size
+    summary = facts.summary
     return [
         "listing",
         frame,
         str(number),
         str(listing.total(size)),
-        *(facts.article(index.articles[i]) for i in listing.chunk(number, size)),
+        *(summary[i] for i in listing.chunk(number, size)),
     ]
 
 
-def _timeline_inputs(index: SiteIndex, facts: KeyFacts) -> list[str]:
+def _note_inputs(index: SiteIndex, slug: str, facts: Facts) -> list[str]:
+    """What :func:`views.note_page` reads: the note and its body, the entities it lists, and
+    the articles it is attached to as list entries."""
+    return [
+        "note",
+        facts.note[slug],
+        facts.body[index.notes[slug].path],
+        *(facts.entity[e] for e in index.notes[slug].entities),
+        "|",
+        *(facts.summary[i] for i in index.note_articles.get(slug, ())),
+    ]
+
+
+def _timeline_inputs(index: SiteIndex, facts: Facts) -> list[str]:
     """What :func:`views.timeline_page` reads: every note, and each article's slug, title, URL
     and time."""
     return [
         "timeline",
-        *(facts.source(note) for note in index.notes.values()),
+        *facts.note.values(),
         *(
             f"{item.article.slug} {item.article.title} {item.url} {item.article.date.isoformat()}"
             for item in index.articles
@@ -162,7 +174,7 @@ def _timeline_inputs(index: SiteIndex, facts: KeyFacts) -> list[str]:
     ]
 
 
-def _listing_units(index: SiteIndex, listing: Listing, facts: KeyFacts) -> Iterator[Unit]:
+def _listing_units(index: SiteIndex, listing: Listing, facts: Facts) -> Iterator[Unit]:
     frame = repr((listing.first_url, listing.title, listing.crumbs, listing.current))
     frame += repr((listing.feed, listing.intro, listing.extra))
     for number in range(1, listing.total(index.config.page_size) + 1):
@@ -174,14 +186,15 @@ def _listing_units(index: SiteIndex, listing: Listing, facts: KeyFacts) -> Itera
         )
 
 
-def site_pages(index: SiteIndex, facts: KeyFacts) -> list[Unit]:
+def site_pages(index: SiteIndex, key_facts: KeyFacts) -> list[Unit]:
     """Every page of the site, in the order the sitemap lists them.
 
     Article pages, entity pages and feeds are keyed by what their views read (see the
     ``_*_inputs`` functions beside this one: a view that comes to read more must say so there).
     Every other page is keyed by its view's data.
     """
-    bodies = {path: record.html for path, record in facts.annotated.items()}
+    bodies = {path: record.html for path, record in key_facts.annotated.items()}
+    facts = Facts(index, key_facts)
     units = [
         *_listing_units(index, home_listing(index), facts),
         *(
@@ -206,7 +219,12 @@ def site_pages(index: SiteIndex, facts: KeyFacts) -> list[Unit]:
             for slug, entity in index.entities.items()
         ),
         *(
-            Unit(urls.note(slug), _one(note_page, index, slug, bodies[note.path]))
+            Unit(
+                urls.note(slug),
+                _one(note_page, index, slug, bodies[note.path]),
+                partial(_note_inputs, index, slug, facts),
+                "note.html",
+            )
             for slug, note in index.notes.items()
         ),
         Unit(

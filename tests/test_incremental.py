@@ -171,8 +171,12 @@ class Editor:
         path = self.pick("entities")
         if path is None:
             return
-        choice = self.rng.randrange(4)
-        if choice == 3:
+        choice = self.rng.randrange(5)
+        if choice == 4:
+            self.rewrite(
+                path, lambda t: re.sub(r"^name: (.*)$", r"name: \1 (ny)", t, count=1, flags=re.M)
+            )
+        elif choice == 3:
             kind = self.rng.choice(["place", "country", "other", "organisation"])
             self.rewrite(
                 path, lambda t: re.sub(r"^type: \S+", f"type: {kind}", t, count=1, flags=re.M)
@@ -479,3 +483,23 @@ def test_a_link_to_a_deleted_article_fails_the_build_even_where_the_linking_page
     ]
     assert result.diagnostics == expected.diagnostics
     assert tree(out) == before
+
+
+def test_a_renamed_entity_is_renamed_on_the_pages_of_the_notes_that_list_it(tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path / "project",
+        {
+            "content/entities/kcna.md": "---\nname: KCNA\ntype: organisation\n---\nNyhedsbureau.\n",
+            "content/notes/aftalen.md": "---\ntitle: Aftalen\ndate: 2024-06-19\n"
+            "entities: [kcna]\n---\nAftalen blev underskrevet.\n",
+            "content/articles/2024/a.md": "---\ntitle: A\ndate: 2024-11-12T10:00:00\n---\nA.\n",
+        },
+    )
+    out = tmp_path / "site"
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    entity = project / "content/entities/kcna.md"
+    entity.write_text(entity.read_text().replace("name: KCNA", "name: Korean Central News Agency"))
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    assert "Korean Central News Agency" in (out / "notes/aftalen/index.html").read_text()
+    _result, expected = clean_build(project, tmp_path / "clean")
+    assert tree(out) == expected
