@@ -193,7 +193,11 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     On any error the output folder is left exactly as it was.
     """
     with collector_paused():
-        return _build(options, progress)
+        try:
+            return _build(options, progress)
+        except cache.SourceChanged as exc:
+            message = "the file changed while it was being built; build again"
+            return BuildResult((error(exc.path, None, message),))
 
 
 def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
@@ -241,15 +245,14 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
             written=ok,
         )
 
-    config_text = scan.text(project, CONFIG_PATH)
-    if config_text is None:
-        return result(scan.problems.get(CONFIG_PATH, [missing_config()]))
-    config, problems = parse_config(config_text)
+    config, problems = parse_config(scan.text(CONFIG_PATH))
     if config is None:
         return result(problems)
     if not options.search:
         config = replace(config, search=False)
-    content_key = digest(cache.code_version(), repr(replace(config, search=True)))
+    content_key = digest(
+        cache.code_version(), repr(replace(config, search=True)), str(project.resolve())
+    )
     fresh = state.content_key != content_key or not cache.load_documents(folder, state)
     previous = State() if fresh else state
     parsed = parse_changed(scan, project, config, previous.parsed, jobs)
@@ -270,7 +273,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         previous,
         parsed,
         store,
-        lambda path: scan.text(project, path),
+        scan.text,
         jobs,
     )
     for path in sorted(annotated):

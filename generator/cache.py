@@ -14,6 +14,8 @@ ignored, and the build is a clean build. Deleting the folder is always safe.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import importlib.metadata
 import os
@@ -31,7 +33,8 @@ from typing import Any
 
 from generator.annotate import AnnotatedArticle
 from generator.config import CONFIG_PATH
-from generator.diagnostics import Diagnostic, error
+from generator.diagnostics import Diagnostic
+from generator.frontmatter import split
 from generator.linker import Mention
 from generator.model import Article, Entity, Note
 from generator.notes import AttachedNote
@@ -110,30 +113,34 @@ def content_files(project: Path) -> list[str]:
     return sorted(found)
 
 
+class SourceChanged(Exception):
+    """A source file changed while the build was using it."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
 @dataclass
 class Scan:
-    """The project's sources as found now: a stamp for each, and the text of those read."""
+    """The project's sources as found now: a stamp for each. Their text is not kept: it is read
+    again where it is used, and checked against the stamp."""
 
+    project: Path
     stamps: dict[str, Stamp]
-    texts: dict[str, str]
-    """The files read by this scan: new ones and those whose stamp changed."""
     problems: dict[str, list[Diagnostic]]
     """Files that could not be read, by path."""
     started: float
 
-    def text(self, project: Path, path: str) -> str | None:
-        """The text of a source, reading it if the scan did not."""
-        if path not in self.texts:
-            text, problems = read_text(project, path)
-            if text is None:
-                self.problems[path] = problems
-                return None
-            if digest_bytes(text.encode("utf-8")) != self.stamps[path].digest:
-                # Changed since the scan: the build goes on with what the scan saw.
-                self.problems[path] = [error(path, None, "file changed during the build")]
-                return None
-            self.texts[path] = text
-        return self.texts[path]
+    def text(self, path: str) -> str:
+        """The text of a source as the scan saw it (:class:`SourceChanged` if it changed)."""
+        try:
+            data = read_file(self.project / path)
+        except OSError as exc:
+            raise SourceChanged(path) from exc
+        if digest_bytes(data) != self.stamps[path].digest:
+            raise SourceChanged(path)
+        return data.decode("utf-8")
 
     def trusted_stamps(self) -> dict[str, Stamp]:
         """The stamps to remember: those of files changed just before the scan are not kept."""
@@ -144,7 +151,7 @@ class Scan:
         }
 
 
-def read_file(path: Path, size: int) -> bytes:
+def read_file(path: Path, size: int = 1 << 16) -> bytes:
     """A file's bytes, read with two system calls: ``open()`` makes several more, which cost
     more than the read itself for thousands of small files."""
     fd = os.open(path, os.O_RDONLY)
@@ -158,8 +165,8 @@ def read_file(path: Path, size: int) -> bytes:
 
 
 def scan_sources(project: Path, previous: Mapping[str, Stamp]) -> Scan:
-    """Stat ``site.yaml`` and every content file; read and hash only those that look changed."""
-    scan = Scan({}, {}, {}, time.time())
+    """Stat ``site.yaml`` and every content file; hash those that look changed."""
+    scan = Scan(project, {}, {}, time.time())
     for path in [CONFIG_PATH, *content_files(project)]:
         try:
             info = os.stat(project / path)
@@ -171,12 +178,10 @@ def scan_sources(project: Path, previous: Mapping[str, Stamp]) -> Scan:
             continue
         try:
             data = read_file(project / path, info.st_size)
-            text = data.decode("utf-8")
+            data.decode("utf-8")
         except (OSError, UnicodeDecodeError):
             scan.problems[path] = read_text(project, path)[1]
-            scan.stamps[path] = Stamp(-1, -1, "unreadable")
             continue
-        scan.texts[path] = text
         scan.stamps[path] = Stamp(info.st_mtime_ns, info.st_size, digest_bytes(data))
     return scan
 
@@ -312,8 +317,26 @@ def _shard(path: str) -> int:
     return zlib.crc32(path.encode("utf-8")) % SHARDS
 
 
+_KEPT: dict[str, tuple[tuple[int, int, int], State]] = {}
+"""The states this process last saved, by cache folder: a long-running process (``serve``) need
+not read back what it wrote, as long as the file is the one it wrote."""
+KEPT_STATES = 2
+
+
+def _file_stamp(path: Path) -> tuple[int, int, int]:
+    info = os.stat(path)
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
 def load_state(folder: Path) -> State:
     """The cached state's head, or an empty state when there is none usable."""
+    with contextlib.suppress(OSError):
+        kept = _KEPT.get(str(folder.resolve()))
+        if kept is not None and kept[0] == _file_stamp(folder / "state.pickle"):
+            state = replace(kept[1])
+            if (folder / "writing").exists():
+                state.outputs, state.site = {}, None
+            return state
     state = _load(folder / "state.pickle")
     if not isinstance(state, State) or state.format != FORMAT or state.code != code_version():
         return State()
@@ -325,6 +348,8 @@ def load_state(folder: Path) -> State:
 
 def load_documents(folder: Path, state: State) -> bool:
     """Read the documents of ``state`` from their shards; False if they do not match its head."""
+    if state.parsed or state.annotated:
+        return True
     for number, token in state.shards.items():
         shard = _load(folder / "documents" / f"{number:02d}.pickle")
         if not (isinstance(shard, tuple) and len(shard) == 3 and shard[0] == token):
@@ -382,6 +407,14 @@ def save_state(folder: Path, state: State, previous: State) -> None:
         state.shards = shards
         data = pickle.dumps(state.head(), protocol=5)
     _write_atomically(folder / "state.pickle", data)
+    key = str(folder.resolve())
+    _KEPT.pop(key, None)
+    _KEPT[key] = (_file_stamp(folder / "state.pickle"), replace(state))
+    while len(_KEPT) > KEPT_STATES:
+        del _KEPT[next(iter(_KEPT))]
+    # What is kept lives long and holds no garbage cycles: out of the collector's way (the last
+    # collection, when the process ends, would otherwise walk all of it).
+    gc.freeze()
     used = {r.fragment.pack for r in state.annotated.values() if r.fragment is not None}
     for kind, keep in (("fragments", used), ("links", set(state.link_files))):
         if (folder / kind).is_dir():
@@ -581,4 +614,50 @@ def stored_article(
     item = object.__new__(StoredArticle)
     first = {found[0]: found for found in record.first}
     item.__dict__.update(values, _store=store, _ref=record.fragment, _first=first)
+    return item
+
+
+class SourcedArticle(Article):
+    """An article whose Markdown body is read again from its source file when asked for, so
+    that a build holds the bodies of no more articles than it is annotating.
+
+    Made by :func:`sourced_article`; it equals the :class:`Article` it was made from. If the file
+    no longer holds the text it was parsed from, reading the body raises
+    :class:`SourceChanged`.
+    """
+
+    _file: str
+    _source: str
+    _body: str
+
+    @property  # type: ignore[override]
+    def body(self) -> str:
+        try:
+            data = read_file(Path(self._file))
+        except OSError as exc:
+            raise SourceChanged(self.path) from exc
+        if digest_bytes(data) != self._source:
+            raise SourceChanged(self.path)
+        text = data.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
+        start = 0
+        for _line in range(self.body_line - 1):
+            start = text.find("\n", start) + 1
+        body = text[start:]
+        if digest(body) != self._body:
+            # The body is not where the line count says (a file that ends at its front
+            # matter's fence): split it as the parser did.
+            front, _problems = split(text, self.path)
+            body = front.body if front is not None else ""
+        return body
+
+
+_ARTICLE_FIELDS = frozenset(f.name for f in fields(Article)) - {"body"}
+
+
+def sourced_article(article: Article, file: Path, source_digest: str) -> SourcedArticle:
+    """``article``, parsed from ``file`` (whose bytes have ``source_digest``), without its
+    body."""
+    values = {name: getattr(article, name) for name in _ARTICLE_FIELDS}
+    item = object.__new__(SourcedArticle)
+    item.__dict__.update(values, _file=str(file), _source=source_digest, _body=digest(article.body))
     return item

@@ -32,12 +32,17 @@ from generator.views import article_summary
 # --- Parsing -------------------------------------------------------------------------------------
 
 
-def parse_source(path: str, text: str, source_digest: str, config: SiteConfig) -> Parsed:
-    """Parse one content file by the kind its folder says."""
+def parse_source(
+    path: str, text: str, file: Path, source_digest: str, config: SiteConfig
+) -> Parsed:
+    """Parse one content file by the kind its folder says. An article is kept without its body,
+    which is read again from ``file`` when it is annotated."""
     prefix = next((p for p in KINDS if path.startswith(p)), None)
     if prefix is None:
         return Parsed(source_digest, None, ())
     value, problems = KINDS[prefix](SourceFile(path, text), config)
+    if isinstance(value, Article):
+        value = cache.sourced_article(value, file, source_digest)
     return Parsed(source_digest, value, tuple(problems))
 
 
@@ -79,14 +84,14 @@ def parse_changed(
         old = previous.get(path)
         if old is not None and old.digest == stamp.digest:
             parsed[path] = old
-        elif scan.text(project, path) is not None:
-            todo.append(path)
         else:
-            scan.stamps.pop(path, None)
+            todo.append(path)
+    root = project.resolve()
 
     def work(paths: Sequence[str]) -> list[Parsed]:
         return [
-            parse_source(path, scan.texts[path], scan.stamps[path].digest, config) for path in paths
+            parse_source(path, scan.text(path), root / path, scan.stamps[path].digest, config)
+            for path in paths
         ]
 
     jobs = jobs_for(jobs, len(todo), 0.25)
@@ -186,7 +191,7 @@ def documents_to_annotate(
     digests: Mapping[str, str],
     previous: Mapping[str, Annotated],
     changes: RegistryChanges,
-    text: Callable[[str], str | None],
+    text: Callable[[str], str],
 ) -> list[str]:
     """The documents whose annotation may differ from the one in ``previous``.
 
@@ -297,7 +302,7 @@ def annotate_content(
     previous: State,
     parsed: Mapping[str, Parsed],
     store: FragmentStore,
-    text: Callable[[str], str | None],
+    text: Callable[[str], str],
     jobs: int,
 ) -> tuple[dict[str, Annotated], frozenset[Any]]:
     """Every document's annotation, from ``previous`` where it cannot have changed."""

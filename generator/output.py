@@ -9,8 +9,10 @@ which leaves every unchanged file and its modification time alone).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
@@ -87,7 +89,8 @@ class Staging:
             os.close(fd)
 
     def read(self, path: str) -> bytes:
-        return self.root.joinpath(*safe_relative(path).parts).read_bytes()
+        with open(f"{self._root}/{check_relative(path)}", "rb", buffering=0) as handle:
+            return handle.read()
 
     def discard(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -103,31 +106,42 @@ class Staging:
 
     def merge_into(self, written: Iterable[str], removed: Iterable[str]) -> None:
         """Move the ``written`` files into the output folder, each replacing its old version in
-        one step, then delete the ``removed`` files and the folders they leave empty."""
-        out = self.out.resolve()
-        checked: set[Path] = set()
+        one step, then delete the ``removed`` files and the folders they leave empty.
 
-        def inside(path: str) -> Path:
-            target = out.joinpath(*safe_relative(path).parts)
-            if target.parent not in checked:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if not target.parent.resolve().is_relative_to(out):
-                    raise UnsafePath(f"refusing to write outside the output folder: {path!r}")
-                checked.add(target.parent)
-            return target
+        A folder on the way that is a symbolic link is refused: it could lead outside."""
+        out = str(self.out.resolve())
+        known: set[str] = {out}
+
+        def folder_for(path: str) -> str:
+            parts = check_relative(path).split("/")[:-1]
+            folder = out
+            for part in parts:
+                folder = f"{folder}/{part}"
+                if folder in known:
+                    continue
+                try:
+                    if stat.S_ISLNK(os.lstat(folder).st_mode):
+                        raise UnsafePath(f"refusing to write outside the output folder: {path!r}")
+                except FileNotFoundError:
+                    os.mkdir(folder)
+                known.add(folder)
+            return folder
 
         for path in written:
-            os.replace(self.root.joinpath(*safe_relative(path).parts), inside(path))
-        emptied: set[Path] = set()
+            name = path.rpartition("/")[2]
+            os.replace(f"{self.root}/{path}", f"{folder_for(path)}/{name}")
+        emptied: set[str] = set()
         for path in removed:
-            target = out.joinpath(*safe_relative(path).parts)
-            if target.parent.resolve().is_relative_to(out):
-                target.unlink(missing_ok=True)
-                emptied.add(target.parent)
-        for folder in sorted(emptied, key=lambda p: -len(p.parts)):
-            while folder != out and folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
-                folder = folder.parent
+            target = f"{out}/{check_relative(path)}"
+            folder = target.rpartition("/")[0]
+            if os.path.realpath(folder) == folder:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(target)
+                emptied.add(folder)
+        for folder in sorted(emptied, key=lambda f: -f.count("/")):
+            while folder != out and os.path.isdir(folder) and not os.listdir(folder):
+                os.rmdir(folder)
+                folder = folder.rpartition("/")[0]
         self.discard()
 
 

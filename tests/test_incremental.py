@@ -14,14 +14,18 @@ import os
 import re
 import shutil
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 from random import Random
 
 import pytest
 
-from generator import incremental, parallel
+from generator import cache, incremental, parallel
 from generator.build import BuildOptions, BuildResult, build
-from generator.cache import CACHE_DIR
+from generator.cache import CACHE_DIR, SourceChanged, digest_bytes, sourced_article
+from generator.config import SiteConfig
+from generator.content import parse_article
+from generator.model import Article, SourceFile
 from tests.sitekit import tree, write_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -503,3 +507,58 @@ def test_a_renamed_entity_is_renamed_on_the_pages_of_the_notes_that_list_it(tmp_
     assert "Korean Central News Agency" in (out / "notes/aftalen/index.html").read_text()
     _result, expected = clean_build(project, tmp_path / "clean")
     assert tree(out) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "---\ntitle: A\ndate: 2024-01-01\n---\nKrop.\n\nMere krop.\n",
+        "\ufeff---\r\ntitle: A\r\ndate: 2024-01-01\r\n---\r\nKrop.\r\n",
+        "---\ntitle: A\ndate: 2024-01-01\n---\n",
+        "---\ntitle: A\ndate: 2024-01-01\n---",
+    ],
+    ids=["plain", "bom-and-crlf", "empty-body", "no-newline-after-fence"],
+)
+def test_an_article_kept_without_its_body_reads_the_body_the_parser_saw(
+    text: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "a.md"
+    path.write_bytes(text.encode("utf-8"))
+    article, problems = parse_article(
+        SourceFile("content/articles/a.md", text), SiteConfig(title="T")
+    )
+    assert article is not None and problems == []
+    kept = sourced_article(article, path, digest_bytes(text.encode("utf-8")))
+    assert "body" not in kept.__dict__
+    assert {f.name: getattr(kept, f.name) for f in fields(Article)} == {
+        f.name: getattr(article, f.name) for f in fields(Article)
+    }
+    path.write_bytes(text.replace("title: A", "title: B").encode("utf-8"))
+    with pytest.raises(SourceChanged):
+        _body = kept.body
+
+
+def test_a_file_that_changes_during_the_build_fails_it_and_the_next_build_sees_the_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = start_project(tmp_path / "project", Random(8))
+    out = tmp_path / "site"
+    path = sorted((project / "content/articles").rglob("*.md"))[0]
+    scan = cache.scan_sources
+
+    def scan_then_edit(*args: object) -> cache.Scan:
+        found = scan(*args)
+        path.write_text(path.read_text(encoding="utf-8") + "\nSkrevet under bygningen.\n")
+        return found
+
+    monkeypatch.setattr(cache, "scan_sources", scan_then_edit)
+    result = build(BuildOptions(project, out, jobs=1, search=False))
+    relative = path.relative_to(project).as_posix()
+    assert [str(d) for d in result.diagnostics] == [
+        f"{relative}: error: the file changed while it was being built; build again"
+    ]
+    monkeypatch.setattr(cache, "scan_sources", scan)
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    assert "Skrevet under bygningen." in "".join(
+        data.decode() for name, data in tree(out).items() if name.endswith(".html")
+    )

@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+"""Time whole ``explainer build`` processes on the benchmark archive and print a Markdown table.
+
+Each scenario runs ``--runs`` times (median reported) as a separate process; the peak RSS is that
+of the largest process of the build (the build forks workers), as ``wait4`` reports it:
+
+- a clean build with search, and one without (``--no-search``): no cache, a new output folder;
+- a no-op rebuild;
+- a rebuild after editing one article (a different article each run);
+- a rebuild after editing the aliases of one entity, for a rarely and a often named entity.
+
+The archive is made with ``make_archive.py`` if the folder has none. Run from the repository:
+
+    python3 benchmarks/run.py --archive /tmp/arkiv --articles 10000 --entities 2000 --notes 200
+
+The machine may be shared: the figures are medians, and the load average is printed with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Run:
+    """One whole-process build: wall seconds, peak RSS of its largest process, exit code."""
+
+    seconds: float
+    peak_mib: float
+    code: int
+    output: str
+
+
+def run_build(project: Path, out: Path, extra: Sequence[str]) -> Run:
+    """``explainer build`` as a child process, timed, with its peak RSS from ``wait4``."""
+    command = [sys.executable, "-m", "generator", "build", "-C", str(project), "--out", str(out)]
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [*command, *extra],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert child.stdout is not None
+    output = child.stdout.read()
+    _pid, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return Run(seconds, usage.ru_maxrss / 1024, child.returncode, output)
+
+
+def aside(path: Path, trash: Path) -> None:
+    """Move a folder out of the way; deleting it now would slow the next build's writes."""
+    if path.exists():
+        trash.mkdir(parents=True, exist_ok=True)
+        path.rename(trash / f"{path.name}-{time.time_ns()}")
+
+
+def settle() -> None:
+    subprocess.run(["sync"], check=False)
+    time.sleep(2)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    prepare: Callable[[int], None]
+    """Called before run number n (from 0): what the build then has to do."""
+    extra: tuple[str, ...] = ()
+
+
+def articles_of(project: Path) -> list[Path]:
+    return sorted((project / "content/articles").rglob("*.md"))
+
+
+def edit_article(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    head, separator, body = text.partition("\n---\n")
+    path.write_text(
+        f"{head}{separator}Et afsnit tilføjet til målingen.\n\n{body}", encoding="utf-8"
+    )
+
+
+def entities_by_articles(project: Path) -> list[tuple[int, Path]]:
+    """Each entity with the number of articles that name it, as the last build's cache says."""
+    sys.path.insert(0, str(ROOT))
+    from generator import cache
+
+    folder = project / cache.CACHE_DIR
+    state = cache.load_state(folder)
+    if not cache.load_documents(folder, state):
+        raise SystemExit("the archive's cache cannot be read: build it first")
+    counts: dict[str, int] = {}
+    for path, record in state.annotated.items():
+        if path.startswith("content/articles/"):
+            for slug in record.mentioned:
+                counts[slug] = counts.get(slug, 0) + 1
+    entities = sorted((project / "content/entities").glob("*.md"))
+    return sorted((counts.get(p.stem, 0), p) for p in entities if counts.get(p.stem))
+
+
+def entity_named_in(ranked: list[tuple[int, Path]], wanted: int) -> tuple[Path, int]:
+    """The entity named in the number of articles closest to ``wanted``."""
+    count, path = min(ranked, key=lambda pair: (abs(pair[0] - wanted), pair[1]))
+    return path, count
+
+
+def add_alias(entity: Path, number: int) -> None:
+    text = entity.read_text(encoding="utf-8")
+    alias = f"Målealias {number}"
+    if re.search(r"^aliases: \[", text, re.M):
+        text = re.sub(r"^aliases: \[", f'aliases: ["{alias}", ', text, count=1, flags=re.M)
+    else:
+        text = text.replace("\n---\n", f'\naliases: ["{alias}"]\n---\n', 1)
+    entity.write_text(text.replace(", ]", "]"), encoding="utf-8")
+
+
+def measure(
+    scenario: Scenario, project: Path, out: Path, runs: int, jobs: int, trash: Path
+) -> list[Run]:
+    results = []
+    for number in range(runs):
+        scenario.prepare(number)
+        run = run_build(project, out, [*scenario.extra, "--jobs", str(jobs)])
+        if run.code != 0:
+            raise SystemExit(f"{scenario.name}: the build failed:\n{run.output}")
+        results.append(run)
+        print(
+            f"  {scenario.name} run {number + 1}: {run.seconds:.2f} s, {run.peak_mib:.0f} MiB",
+            file=sys.stderr,
+        )
+    return results
+
+
+def has_search() -> bool:
+    try:
+        importlib.metadata.version("pagefind")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in ("jinja2", "markdown-it-py", "mdit-py-plugins", "pyyaml", "pagefind"):
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.M)
+        model = found.group(1) if found else model
+    return f"{os.cpu_count()} cores ({model}), {platform.system()} {platform.release()}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--archive", type=Path, required=True, help="project folder")
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--entities", type=int, default=2_000)
+    parser.add_argument("--notes", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3, help="runs per scenario (default 3)")
+    parser.add_argument("--jobs", type=int, default=0, help="worker processes (default: all)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--skip", nargs="*", default=[], help="scenarios to leave out: search, entity, …"
+    )
+    args = parser.parse_args(argv)
+
+    project: Path = args.archive
+    if not (project / "content/site.yaml").exists():
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "benchmarks/make_archive.py"),
+                "--out",
+                str(project),
+                "--articles",
+                str(args.articles),
+                "--entities",
+                str(args.entities),
+                "--notes",
+                str(args.notes),
+            ],
+            check=True,
+        )
+    n = len(articles_of(project))
+    out = project.parent / f"{project.name}-site"
+    trash = project.parent / f".{project.name}-trash"
+    cache = project / ".explainer-cache"
+
+    def clean(_number: int) -> None:
+        aside(cache, trash)
+        aside(out, trash)
+        settle()
+
+    def nothing(_number: int) -> None:
+        pass
+
+    def one_article(number: int) -> None:
+        edit_article(articles_of(project)[number * 997 % n])
+
+    if not (out.exists() and cache.exists()):
+        run_build(project, out, ["--no-search", "--jobs", str(args.jobs)])
+    ranked = entities_by_articles(project)
+    rare, rare_count = entity_named_in(ranked, max(5, n // 1000))
+    often, often_count = entity_named_in(ranked, n // 10)
+
+    scenarios: list[tuple[str, Scenario]] = []
+    if "search" not in args.skip and has_search():
+        scenarios.append(("search", Scenario("clean build, with search", clean)))
+    scenarios += [
+        ("clean", Scenario("clean build, without search", clean, ("--no-search",))),
+        ("noop", Scenario("no-op rebuild", nothing, ("--no-search",))),
+        ("article", Scenario("one article edited", one_article, ("--no-search",))),
+        (
+            "entity",
+            Scenario(
+                f"aliases of an entity named in {rare_count} articles edited",
+                lambda number: add_alias(rare, number),
+                ("--no-search",),
+            ),
+        ),
+        (
+            "entity",
+            Scenario(
+                f"aliases of an entity named in {often_count} articles edited",
+                lambda number: add_alias(often, 100 + number),
+                ("--no-search",),
+            ),
+        ),
+    ]
+    print(f"archive: {project} ({n} articles); {machine()}", file=sys.stderr)
+    rows = []
+    for key, scenario in scenarios:
+        if key in args.skip:
+            continue
+        if key != "search" and not (out.exists() and cache.exists()):
+            clean(0)
+            run_build(project, out, ["--no-search", "--jobs", str(args.jobs)])
+        load = os.getloadavg()[0]
+        results = measure(scenario, project, out, args.runs, args.jobs, trash)
+        seconds = statistics.median(r.seconds for r in results)
+        rows.append(
+            {
+                "scenario": scenario.name,
+                "seconds": seconds,
+                "min": min(r.seconds for r in results),
+                "max": max(r.seconds for r in results),
+                "articles_per_second": n / seconds,
+                "peak_mib": statistics.median(r.peak_mib for r in results),
+                "load": load,
+            }
+        )
+    shutil.rmtree(trash, ignore_errors=True)
+
+    print(f"N={n} articles; {machine()}; medians of {args.runs} runs, --jobs {args.jobs or 'all'}")
+    print(f"versions: {', '.join(f'{k} {v}' for k, v in versions().items())}")
+    if not has_search():
+        print("Pagefind is not installed: the clean build with search was not run.")
+    print()
+    print("| Build | median wall | min–max | articles/s | peak RSS | load before |")
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        print(
+            f"| {row['scenario']} | {row['seconds']:.2f} s | {row['min']:.2f}–{row['max']:.2f} s"
+            f" | {row['articles_per_second']:,.0f} | {row['peak_mib']:.0f} MiB"
+            f" | {row['load']:.1f} |"
+        )
+    if args.json:
+        args.json.write_text(json.dumps({"n": n, "rows": rows}, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
