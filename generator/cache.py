@@ -225,6 +225,26 @@ def mention_fields(mention: Mention) -> MentionFields:
     return tuple(getattr(mention, f.name) for f in fields(Mention))
 
 
+def pack_mentions(mentions: Iterable[Mention]) -> bytes:
+    """Mentions in a few bytes: a build keeps the first mentions of every article."""
+    return pickle.dumps(tuple(mention_fields(m) for m in mentions), protocol=5)
+
+
+_UNPACKED: dict[int, tuple[bytes, tuple[Mention, ...]]] = {}
+UNPACKED_KEPT = 4096
+
+
+def unpack_mentions(packed: bytes) -> tuple[Mention, ...]:
+    """What :func:`pack_mentions` packed; the latest few are kept, for pages that list the
+    same articles."""
+    known = _UNPACKED.get(id(packed))
+    if known is None or known[0] is not packed:
+        if len(_UNPACKED) >= UNPACKED_KEPT:
+            del _UNPACKED[next(iter(_UNPACKED))]
+        known = _UNPACKED[id(packed)] = (packed, tuple(Mention(*f) for f in pickle.loads(packed)))
+    return known[1]
+
+
 @dataclass(frozen=True)
 class Annotated:
     """What annotating one document (an article, an entity's or a note's body) produced.
@@ -243,14 +263,17 @@ class Annotated:
     html: str = ""
     mentions: tuple[Mention, ...] = ()
     fragment: FragmentRef | None = None
-    first: tuple[MentionFields, ...] = ()
+    named: tuple[str, ...] = ()
+    """The entities an article names, in order."""
+    first: bytes = b""
+    """The first mention of each of them, as :func:`pack_mentions` packs them."""
     mentions_key: str = ""
     """A digest of ``first``."""
 
     @property
     def mentioned(self) -> tuple[str, ...]:
         if self.fragment is not None:
-            return tuple(fields[0] for fields in self.first)
+            return self.named
         return tuple(dict.fromkeys(m.slug for m in self.mentions))
 
     @property
@@ -496,6 +519,7 @@ def mark_writing(folder: Path, writing: bool) -> None:
 # --- The fragment store --------------------------------------------------------------------------
 
 _HEADER = struct.Struct("<III")
+RECENT_FRAGMENTS = 256
 
 
 class FragmentStore:
@@ -507,6 +531,7 @@ class FragmentStore:
         self._writer: Any = None
         self._writer_pid = 0
         self._readers: dict[str, int] = {}
+        self._recent: dict[FragmentRef, tuple[str, str]] = {}
 
     def put(self, lead_html: str, body_html: str, mentions: tuple[Mention, ...]) -> FragmentRef:
         """Store one article's HTML and mentions; :meth:`flush` before another process reads."""
@@ -543,13 +568,20 @@ class FragmentStore:
         return data, *_HEADER.unpack_from(data)
 
     def get(self, ref: FragmentRef) -> tuple[str, str]:
-        """The lead and body HTML stored at ``ref``."""
-        data, lead, body, _found = self._read(ref)
-        start = _HEADER.size
-        return (
-            data[start : start + lead].decode("utf-8"),
-            data[start + lead : start + lead + body].decode("utf-8"),
-        )
+        """The lead and body HTML stored at ``ref``. The latest few are kept: a page asks for
+        both, and the newest articles are in many feeds."""
+        html = self._recent.get(ref)
+        if html is None:
+            data, lead, body, _found = self._read(ref)
+            start = _HEADER.size
+            html = (
+                data[start : start + lead].decode("utf-8"),
+                data[start + lead : start + lead + body].decode("utf-8"),
+            )
+            if len(self._recent) >= RECENT_FRAGMENTS:
+                del self._recent[next(iter(self._recent))]
+            self._recent[ref] = html
+        return html
 
     def mentions(self, ref: FragmentRef) -> tuple[Mention, ...]:
         """The mentions stored at ``ref``."""
@@ -568,7 +600,8 @@ class StoredArticle(AnnotatedArticle):
 
     _store: FragmentStore
     _ref: FragmentRef
-    _first: dict[str, MentionFields]
+    _named: tuple[str, ...]
+    _first: bytes
 
     @property  # type: ignore[override]
     def lead_html(self) -> str:
@@ -584,11 +617,12 @@ class StoredArticle(AnnotatedArticle):
 
     @property
     def mentioned(self) -> tuple[str, ...]:
-        return tuple(self._first)
+        return self._named
 
     def first_mention(self, slug: str) -> Mention | None:
-        found = self._first.get(slug)
-        return Mention(*found) if found is not None else None
+        if slug not in self._named:
+            return None
+        return unpack_mentions(self._first)[self._named.index(slug)]
 
 
 _STORED_FIELDS = frozenset(f.name for f in fields(AnnotatedArticle)) - {
@@ -612,8 +646,9 @@ def stored_article(
     if values.keys() != _STORED_FIELDS:
         raise TypeError(f"AnnotatedArticle has fields the cache does not keep: {_STORED_FIELDS}")
     item = object.__new__(StoredArticle)
-    first = {found[0]: found for found in record.first}
-    item.__dict__.update(values, _store=store, _ref=record.fragment, _first=first)
+    item.__dict__.update(
+        values, _store=store, _ref=record.fragment, _named=record.named, _first=record.first
+    )
     return item
 
 

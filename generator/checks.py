@@ -101,6 +101,31 @@ def internal_links(file: OutputFile) -> list[tuple[str, str]]:
     return list(found.items())
 
 
+_REFERENCE_BYTES = re.compile(rb'\s(?:href|src)="([^"]*)"')
+
+
+def link_targets(file: OutputFile) -> set[str]:
+    """The output paths that the internal links of an HTML page name (as :func:`internal_links`,
+    without the links as written)."""
+    if not file.path.endswith(".html") or file.path == urls.NOT_FOUND:
+        return set()
+    base = posixpath.dirname(file.path)
+    found = {_target(base, target) for target in set(_REFERENCE_BYTES.findall(file.data))}
+    found.discard(None)
+    return {file.path if target == "" else target for target in found}  # type: ignore[misc]
+
+
+@lru_cache(maxsize=1 << 17)
+def _target(base: str, written: bytes) -> str | None:
+    """What a link as written names from a page in folder ``base``: an output path, "" for the
+    page itself, None for an external link."""
+    target = written.decode("utf-8")
+    if _EXTERNAL.match(target):
+        return None
+    path = target.split("#", 1)[0].split("?", 1)[0]
+    return _resolve(base, path) if path else ""
+
+
 @lru_cache(maxsize=1 << 16)
 def _resolve(base: str, path: str) -> str:
     """The output path that a relative link ``path`` from a page in folder ``base`` names."""

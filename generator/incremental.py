@@ -14,16 +14,17 @@ from generator.annotate import Registry, annotate_article, annotate_body
 from generator.cache import (
     Annotated,
     FragmentStore,
-    MentionFields,
     Parsed,
     State,
     digest,
     mention_fields,
+    pack_mentions,
 )
 from generator.config import CONFIG_PATH, SiteConfig
 from generator.content import KINDS
 from generator.diagnostics import Diagnostic
 from generator.index import SiteIndex, build_index
+from generator.linker import Mention
 from generator.model import Article, Content, Entity, Note, SourceFile
 from generator.notes import timeline_days
 from generator.parallel import chunks, jobs_for, run_tasks
@@ -233,18 +234,25 @@ def annotate_document(
     config = registry.config
     if path in documents.articles:
         item = annotate_article(documents.articles[path], registry)
-        first: dict[str, MentionFields] = {}
+        first: dict[str, Mention] = {}
         for mention in item.mentions:
-            first.setdefault(mention.slug, mention_fields(mention))
+            first.setdefault(mention.slug, mention)
+        packed = pack_mentions(first.values())
         return Annotated(
             source=source_digest,
             notes=item.notes,
             diagnostics=item.diagnostics,
-            output=digest(item.lead_html, item.body_html, repr(item.mentions), repr(item.notes)),
+            output=digest(
+                item.lead_html,
+                item.body_html,
+                repr([mention_fields(m) for m in item.mentions]),
+                repr(item.notes),
+            ),
             summary=digest(repr(article_summary(item))),
             fragment=store.put(item.lead_html, item.body_html, item.mentions),
-            first=tuple(first.values()),
-            mentions_key=digest(repr(tuple(first.values()))),
+            named=tuple(first),
+            first=packed,
+            mentions_key=digest(repr([mention_fields(m) for m in first.values()])),
         )
     if path in documents.entities:
         entity = documents.entities[path]

@@ -313,7 +313,7 @@ class RenderJob:
                 digest_bytes(file.data),
                 path.endswith(".html") and search.INDEXED_MARKER in file.data,
             )
-            links[path] = tuple({resolved for _link, resolved in checks.internal_links(file)})
+            links[path] = tuple(checks.link_targets(file))
             if self.staging is None:
                 done.append(
                     PageResult(path, view.url, view.template, record, True, True, file.data)

@@ -91,7 +91,7 @@ def breadcrumb_jsonld(index: SiteIndex, crumbs: Sequence[Mapping[str, str]]) -> 
 _SUMMARIES: dict[int, tuple[AnnotatedArticle, dict[str, Any]]] = {}
 """:func:`article_summary` by article, each with the article it was made for. A site lists an
 article many times (on listings, entity pages and its neighbours), so each is made once."""
-_SUMMARIES_KEPT = 1 << 18
+_SUMMARIES_KEPT = 1 << 15
 
 
 def article_summary(item: AnnotatedArticle) -> dict[str, Any]:

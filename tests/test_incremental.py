@@ -20,12 +20,13 @@ from random import Random
 
 import pytest
 
-from generator import cache, incremental, parallel
+from generator import cache, checks, incremental, parallel
 from generator.build import BuildOptions, BuildResult, build
 from generator.cache import CACHE_DIR, SourceChanged, digest_bytes, sourced_article
 from generator.config import SiteConfig
 from generator.content import parse_article
 from generator.model import Article, SourceFile
+from generator.render import OutputFile
 from tests.sitekit import tree, write_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -562,3 +563,13 @@ def test_a_file_that_changes_during_the_build_fails_it_and_the_next_build_sees_t
     assert "Skrevet under bygningen." in "".join(
         data.decode() for name, data in tree(out).items() if name.endswith(".html")
     )
+
+
+def test_the_links_kept_for_each_page_are_the_links_the_link_check_reads(tmp_path: Path) -> None:
+    project = start_project(tmp_path / "project", Random(9))
+    out = tmp_path / "site"
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    pages = [OutputFile(path, data) for path, data in tree(out).items()]
+    assert any(checks.internal_links(page) for page in pages)
+    for page in pages:
+        assert checks.link_targets(page) == {r for _link, r in checks.internal_links(page)}
