@@ -150,27 +150,6 @@ def build_site(
     return files, [*problems, *more], stopwatch.timings
 
 
-def annotation_diagnostics(loaded: Loaded, jobs: int = 0) -> list[Diagnostic]:
-    """The problems annotation finds (unknown explicit links, missing quotes), so that a build
-    with content errors still reports every problem in one run."""
-    with tempfile.TemporaryDirectory(prefix="explainer-fragments-") as folder:
-        store = FragmentStore(Path(folder))
-        try:
-            annotated, _days = annotate_content(
-                loaded.content,
-                loaded.config,
-                _content_digests(loaded.content),
-                State(),
-                {},
-                store,
-                lambda _path: None,
-                worker_count(jobs),
-            )
-        finally:
-            store.close()
-    return [d for path in sorted(annotated) for d in annotated[path].diagnostics]
-
-
 def _content_digests(content: Content) -> dict[str, str]:
     """A digest of each parsed document, for content that was not read through the cache."""
     return {

@@ -3,7 +3,6 @@ whose annotation the cache cannot vouch for (see :func:`documents_to_annotate`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,13 +130,10 @@ class RegistryChanges:
 
     entities: frozenset[str]
     notes: frozenset[str]
-    probes: frozenset[str]
-    """Case-folded words: a document can be affected only if its text contains one."""
+    phrases: frozenset[tuple[str, ...]]
+    """Phrases as their case-folded words: a document can be affected only if its text
+    contains every word of one of them."""
     everything: bool = False
-
-
-def _longest_word(phrase: str) -> str:
-    return max(phrase.split(), key=len, default="")
 
 
 def registry_changes(
@@ -147,7 +143,8 @@ def registry_changes(
     days_after: frozenset[Any],
 ) -> RegistryChanges:
     """The entities and notes that were added, removed or edited, the timeline days that came or
-    went, and the words a document's text must contain for any of it to matter to it."""
+    went, and the phrases a document's text must contain for any of it to matter to it: the
+    names of the entities, the triggers and years of the notes, the years of the days."""
 
     def registered(parsed: Mapping[str, Parsed], kind: type) -> dict[str, tuple[str, str, Any]]:
         return {
@@ -156,7 +153,7 @@ def registry_changes(
             if isinstance(p.value, kind)
         }
 
-    words: set[str] = set()
+    phrases: set[str] = set()
     changed: dict[type, frozenset[str]] = {}
     for kind in (Entity, Note):
         old, new = registered(before, kind), registered(after, kind)
@@ -165,24 +162,28 @@ def registry_changes(
         )
         changed[kind] = slugs
         for slug in slugs:
-            words.add(slug)
+            phrases.add(slug)
             for version in (old.get(slug), new.get(slug)):
                 if version is None:
                     continue
                 value = version[2]
                 if isinstance(value, Entity):
-                    words.update(_longest_word(name) for name in value.names)
+                    phrases.update(value.names)
                 else:
-                    words.update(_longest_word(trigger) for trigger in value.triggers)
-                    words.update(str(d.year) for d in (value.date, value.date_end) if d)
-    words.update(str(day.year) for day in days_before ^ days_after)
+                    phrases.update(value.triggers)
+                    phrases.update(str(d.year) for d in (value.date, value.date_end) if d)
+    phrases.update(str(day.year) for day in days_before ^ days_after)
+    words = {phrase: tuple(w.casefold() for w in phrase.split()) for phrase in phrases}
     # A word found case-insensitively by the linker is found in the case-folded text, unless a
     # letter folds differently from its capital (as the Turkish dotless i does).
-    safe = all(word and all(c.upper().casefold() == c.casefold() for c in word) for word in words)
+    safe = all(
+        split and all(c.upper().casefold() == c.casefold() for w in split for c in w)
+        for split in words.values()
+    )
     return RegistryChanges(
         entities=changed[Entity],
         notes=changed[Note],
-        probes=frozenset(w.casefold() for w in words),
+        phrases=frozenset(words.values()),
         everything=not safe,
     )
 
@@ -197,15 +198,12 @@ def documents_to_annotate(
     """The documents whose annotation may differ from the one in ``previous``.
 
     A document is annotated again when its source changed, when it named an entity or was
-    given a note that changed, or when its text contains a word of a changed entity's names or a
-    changed note's triggers, or the year of a timeline day that came or went. Markdown escapes
-    and character references can hide words from this test, so texts with them count as
-    containing every word.
+    given a note that changed, or when its text contains every word of a changed entity's name,
+    of a changed note's trigger, or the year of a changed note or of a timeline day that came or
+    went. Markdown escapes and character references can hide words from this test, so texts
+    with them count as containing every word.
     """
     stale: list[str] = []
-    pattern = None
-    if changes.probes:
-        pattern = re.compile("|".join(map(re.escape, sorted(changes.probes))) + r"|[&\\]")
     for path in documents.paths():
         record = previous.get(path)
         if (
@@ -216,9 +214,13 @@ def documents_to_annotate(
             or changes.notes.intersection(record.note_slugs)
         ):
             stale.append(path)
-        elif pattern is not None:
-            source = text(path)
-            if source is None or pattern.search(source.casefold()):
+        elif changes.phrases:
+            folded = text(path).casefold()
+            if (
+                "&" in folded
+                or "\\" in folded
+                or any(all(w in folded for w in words) for words in changes.phrases)
+            ):
                 stale.append(path)
     return stale
 
