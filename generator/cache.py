@@ -18,6 +18,7 @@ import contextlib
 import gc
 import hashlib
 import importlib.metadata
+import operator
 import os
 import pickle
 import secrets
@@ -25,7 +26,7 @@ import struct
 import sys
 import time
 import zlib
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
@@ -52,7 +53,12 @@ stamp is not trusted next time: it is read and hashed again."""
 
 def digest(*parts: str | bytes) -> str:
     """A short stable digest of ``parts`` (strings or bytes), for cache keys."""
-    return digest_bytes(repr(parts).encode("utf-8", "surrogatepass"))
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()[:32]
 
 
 def digest_bytes(data: bytes) -> str:
@@ -221,8 +227,9 @@ MentionFields = tuple[Any, ...]
 """A :class:`linker.Mention` as the tuple of its fields: cheaper to keep than the object."""
 
 
-def mention_fields(mention: Mention) -> MentionFields:
-    return tuple(getattr(mention, f.name) for f in fields(Mention))
+mention_fields: Callable[[Mention], MentionFields] = operator.attrgetter(
+    *(f.name for f in fields(Mention))
+)
 
 
 def pack_mentions(mentions: Iterable[Mention]) -> bytes:
@@ -230,18 +237,18 @@ def pack_mentions(mentions: Iterable[Mention]) -> bytes:
     return pickle.dumps(tuple(mention_fields(m) for m in mentions), protocol=5)
 
 
-_UNPACKED: dict[int, tuple[bytes, tuple[Mention, ...]]] = {}
-UNPACKED_KEPT = 4096
+_UNPACKED: dict[int, tuple[bytes, tuple[MentionFields, ...]]] = {}
+UNPACKED_KEPT = 1 << 14
 
 
-def unpack_mentions(packed: bytes) -> tuple[Mention, ...]:
-    """What :func:`pack_mentions` packed; the latest few are kept, for pages that list the
-    same articles."""
+def unpack_mentions(packed: bytes) -> tuple[MentionFields, ...]:
+    """The fields of the mentions that :func:`pack_mentions` packed. The latest are kept: the
+    pages of entities list the same articles."""
     known = _UNPACKED.get(id(packed))
     if known is None or known[0] is not packed:
         if len(_UNPACKED) >= UNPACKED_KEPT:
             del _UNPACKED[next(iter(_UNPACKED))]
-        known = _UNPACKED[id(packed)] = (packed, tuple(Mention(*f) for f in pickle.loads(packed)))
+        known = _UNPACKED[id(packed)] = (packed, pickle.loads(packed))
     return known[1]
 
 
@@ -622,7 +629,7 @@ class StoredArticle(AnnotatedArticle):
     def first_mention(self, slug: str) -> Mention | None:
         if slug not in self._named:
             return None
-        return unpack_mentions(self._first)[self._named.index(slug)]
+        return Mention(*unpack_mentions(self._first)[self._named.index(slug)])
 
 
 _STORED_FIELDS = frozenset(f.name for f in fields(AnnotatedArticle)) - {

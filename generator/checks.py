@@ -102,6 +102,32 @@ def internal_links(file: OutputFile) -> list[tuple[str, str]]:
 
 
 _REFERENCE_BYTES = re.compile(rb'\s(?:href|src)="([^"]*)"')
+""":data:`_REFERENCE` for bytes: what :func:`written_links` finds, more slowly."""
+_SPACE = frozenset(b" \t\n\r\x0b\x0c")
+
+
+def written_links(data: bytes) -> set[bytes]:
+    """The values of the href and src attributes in ``data``, as :data:`_REFERENCE_BYTES` finds
+    them, but found with ``bytes.find``, which skips through a page faster than the regex
+    engine."""
+    found: set[bytes] = set()
+    start = 0
+    href, src = data.find(b'href="'), data.find(b'src="')
+    while href != -1 or src != -1:
+        at, value = (href, href + 6) if src == -1 or (href != -1 and href < src) else (src, src + 5)
+        if at > start and data[at - 1] in _SPACE:
+            end = data.find(b'"', value)
+            if end == -1:
+                break
+            found.add(data[value:end])
+            start = end + 1
+        else:
+            start = max(start, at)
+        if href != -1 and href < start + 1:
+            href = data.find(b'href="', start + 1)
+        if src != -1 and src < start + 1:
+            src = data.find(b'src="', start + 1)
+    return found
 
 
 def link_targets(file: OutputFile) -> set[str]:
@@ -110,7 +136,7 @@ def link_targets(file: OutputFile) -> set[str]:
     if not file.path.endswith(".html") or file.path == urls.NOT_FOUND:
         return set()
     base = posixpath.dirname(file.path)
-    found = {_target(base, target) for target in set(_REFERENCE_BYTES.findall(file.data))}
+    found = {_target(base, target) for target in written_links(file.data)}
     found.discard(None)
     return {file.path if target == "" else target for target in found}  # type: ignore[misc]
 

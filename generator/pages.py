@@ -507,7 +507,7 @@ def render_site(
     units = site_pages(index, KeyFacts(digests, annotated))
     env = make_environment(dirs, config, (u.url for u in units if u.url is not None))
     prefix = digest(cache.code_version(), repr(config), templates, repr(env.globals["nav"]))
-    keys = [digest(prefix, *u.inputs()) if u.inputs else None for u in units]
+    keys = [digest(prefix, repr(u.inputs())) if u.inputs else None for u in units]
     lap("plan pages")
     job = RenderJob(units, keys, env, config, prefix, previous, staging, journal)
     rendered = render_units(job, jobs)

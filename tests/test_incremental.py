@@ -573,3 +573,12 @@ def test_the_links_kept_for_each_page_are_the_links_the_link_check_reads(tmp_pat
     assert any(checks.internal_links(page) for page in pages)
     for page in pages:
         assert checks.link_targets(page) == {r for _link, r in checks.internal_links(page)}
+
+
+def test_links_are_found_in_a_page_as_the_link_check_finds_them() -> None:
+    rng = Random(10)
+    pieces = [b" ", b"\n", b"\t", b"h", b'href="', b'src="', b'"', b"a", b"="]
+    pages = [b'x href="a src="b"', b' href="a', b'  href="a"href="b"', b' src="a href="b" c"']
+    pages += [b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))) for _ in range(20000)]
+    for page in pages:
+        assert checks.written_links(page) == set(checks._REFERENCE_BYTES.findall(page)), page
