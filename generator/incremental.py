@@ -3,6 +3,7 @@ whose annotation the cache cannot vouch for (see :func:`documents_to_annotate`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,6 +189,10 @@ def registry_changes(
     )
 
 
+_CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]+|#x[0-9a-f]+|[a-z][a-z0-9]*);")
+"""An entity or numeric character reference (``&aelig;``, ``&#230;``) in case-folded text."""
+
+
 def documents_to_annotate(
     documents: Documents,
     digests: Mapping[str, str],
@@ -200,8 +205,8 @@ def documents_to_annotate(
     A document is annotated again when its source changed, when it named an entity or was
     given a note that changed, or when its text contains every word of a changed entity's name,
     of a changed note's trigger, or the year of a changed note or of a timeline day that came or
-    went. Markdown escapes and character references can hide words from this test, so texts
-    with them count as containing every word.
+    went. Markdown escapes and character references (not a bare "&") can hide words from this
+    test, so texts with them count as containing every word.
     """
     stale: list[str] = []
     for path in documents.paths():
@@ -217,8 +222,8 @@ def documents_to_annotate(
         elif changes.phrases:
             folded = text(path).casefold()
             if (
-                "&" in folded
-                or "\\" in folded
+                "\\" in folded
+                or ("&" in folded and _CHARACTER_REFERENCE.search(folded))
                 or any(all(w in folded for w in words) for words in changes.phrases)
             ):
                 stale.append(path)

@@ -582,3 +582,25 @@ def test_links_are_found_in_a_page_as_the_link_check_finds_them() -> None:
     pages += [b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))) for _ in range(20000)]
     for page in pages:
         assert checks.written_links(page) == set(checks._REFERENCE_BYTES.findall(page)), page
+
+
+def test_a_name_written_with_character_references_is_linked_when_its_entity_is_added(
+    tmp_path: Path,
+) -> None:
+    project = write_project(
+        tmp_path / "project",
+        {
+            "content/articles/2024/a.md": "---\ntitle: A\ndate: 2024-11-12T10:00:00\n---\n"
+            "Byen K&aelig;rb&aelig;k ligger ved kysten, skriver Ahmadi & S&oslash;n.\n",
+        },
+    )
+    out = tmp_path / "site"
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    (project / "content/entities").mkdir()
+    (project / "content/entities/kaerbaek.md").write_text(
+        "---\nname: Kærbæk\ntype: place\n---\nEn by.\n", encoding="utf-8"
+    )
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    assert 'data-entity="kaerbaek"' in (out / "2024/11/a/index.html").read_text()
+    _result, expected = clean_build(project, tmp_path / "clean")
+    assert tree(out) == expected
