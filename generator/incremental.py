@@ -4,7 +4,7 @@ whose annotation the cache cannot vouch for (see :func:`documents_to_annotate`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -199,6 +199,7 @@ def documents_to_annotate(
     previous: Mapping[str, Annotated],
     changes: RegistryChanges,
     text: Callable[[str], str],
+    jobs: int = 1,
 ) -> list[str]:
     """The documents whose annotation may differ from the one in ``previous``.
 
@@ -209,6 +210,7 @@ def documents_to_annotate(
     test, so texts with them count as containing every word.
     """
     stale: list[str] = []
+    probe: list[str] = []
     for path in documents.paths():
         record = previous.get(path)
         if (
@@ -220,14 +222,26 @@ def documents_to_annotate(
         ):
             stale.append(path)
         elif changes.phrases:
-            folded = text(path).casefold()
-            if (
-                "\\" in folded
-                or ("&" in folded and _CHARACTER_REFERENCE.search(folded))
-                or any(all(w in folded for w in words) for words in changes.phrases)
-            ):
-                stale.append(path)
-    return stale
+            probe.append(path)
+
+    def named(paths: Sequence[str]) -> list[bool]:
+        return [_may_name(text(path).casefold(), changes.phrases) for path in paths]
+
+    jobs = jobs_for(jobs, len(probe), 1 / 16)
+    pieces = chunks(probe, jobs, smallest=64, largest=1024)
+    affected = set()
+    for piece, found in zip(pieces, run_tasks(jobs, pieces, named), strict=True):
+        affected.update(path for path, yes in zip(piece, found, strict=True) if yes)
+    affected.update(stale)
+    return [path for path in documents.paths() if path in affected]
+
+
+def _may_name(folded: str, phrases: Iterable[tuple[str, ...]]) -> bool:
+    return (
+        "\\" in folded
+        or ("&" in folded and _CHARACTER_REFERENCE.search(folded) is not None)
+        or any(all(w in folded for w in words) for words in phrases)
+    )
 
 
 def annotate_document(
@@ -324,7 +338,7 @@ def annotate_content(
     days = frozenset(timeline_days(content.notes, content.articles, config.timezone))
     documents = Documents.of(content)
     changes = registry_changes(previous.parsed, parsed, previous.days, days)
-    stale = documents_to_annotate(documents, digests, previous.annotated, changes, text)
+    stale = documents_to_annotate(documents, digests, previous.annotated, changes, text, jobs)
     redo = set(stale)
     annotated = {p: previous.annotated[p] for p in documents.paths() if p not in redo}
     if stale:
