@@ -166,6 +166,20 @@ def _site_stamp(out: Path) -> cache.SiteStamp | None:
     return cache.SiteStamp(str(out.resolve()), info.st_dev, info.st_ino)
 
 
+def _nothing_changed(
+    state: State, settings: str, scan: cache.Scan, site: cache.SiteStamp | None
+) -> bool:
+    """The same sources, config, templates and options as the last build, and its output
+    folder as it left it (or, if it failed, the same failure to report again)."""
+    return (
+        state.settings == settings
+        and not scan.problems
+        and {p: s.digest for p, s in scan.stamps.items()}
+        == {p: s.digest for p, s in state.stamps.items()}
+        and (state.site == site if state.site is not None else has_errors(state.diagnostics))
+    )
+
+
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     """Build the site, redoing only what changed since the last build.
 
@@ -208,14 +222,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         f"drafts={options.drafts} search={options.search}",
     )
     site_stamp = _site_stamp(out)
-    if (
-        state.settings == settings
-        and not scan.problems
-        and {p: s.digest for p, s in scan.stamps.items()}
-        == {p: s.digest for p, s in state.stamps.items()}
-        and (state.site is None or state.site == site_stamp)
-        and (state.site is not None or has_errors(state.diagnostics))
-    ):
+    if _nothing_changed(state, settings, scan, site_stamp):
         ok = not has_errors(state.diagnostics)
         return result(
             state.diagnostics,
