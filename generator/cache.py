@@ -15,7 +15,6 @@ ignored, and the build is a clean build. Deleting the folder is always safe.
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import importlib.metadata
 import operator
@@ -348,9 +347,11 @@ def _shard(path: str) -> int:
 
 
 _KEPT: dict[str, tuple[tuple[int, int, int], State]] = {}
-"""The states this process last saved, by cache folder: a long-running process (``serve``) need
-not read back what it wrote, as long as the file is the one it wrote."""
+"""The states this process last saved, by cache folder: a process that builds again
+(``serve``) need not read back what it wrote, as long as the file is the one it wrote. A
+process keeps them from its second build on: one that builds once would only pay to free them."""
 KEPT_STATES = 2
+_SAVES = 0
 
 
 def _file_stamp(path: Path) -> tuple[int, int, int]:
@@ -437,14 +438,14 @@ def save_state(folder: Path, state: State, previous: State) -> None:
         state.shards = shards
         data = pickle.dumps(state.head(), protocol=5)
     _write_atomically(folder / "state.pickle", data)
-    key = str(folder.resolve())
-    _KEPT.pop(key, None)
-    _KEPT[key] = (_file_stamp(folder / "state.pickle"), replace(state))
-    while len(_KEPT) > KEPT_STATES:
-        del _KEPT[next(iter(_KEPT))]
-    # What is kept lives long and holds no garbage cycles: out of the collector's way (the last
-    # collection, when the process ends, would otherwise walk all of it).
-    gc.freeze()
+    global _SAVES
+    _SAVES += 1
+    if _SAVES > 1:
+        key = str(folder.resolve())
+        _KEPT.pop(key, None)
+        _KEPT[key] = (_file_stamp(folder / "state.pickle"), replace(state))
+        while len(_KEPT) > KEPT_STATES:
+            del _KEPT[next(iter(_KEPT))]
     used = {r.fragment.pack for r in state.annotated.values() if r.fragment is not None}
     for kind, keep in (("fragments", used), ("links", set(state.link_files))):
         if (folder / kind).is_dir():
