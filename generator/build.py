@@ -334,6 +334,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     new_state.diagnostics = tuple(sort_diagnostics(problems))
     new_state.pages = sum(1 for path in site.records if path.endswith(".html"))
     new_state.link_files = journal.compact([*kept_files, *rendered.link_files], site.records)
+    new_state.annotated = store.compacted(new_state.annotated)
     cache.save_state(folder, new_state, state)
     cache.mark_writing(folder, False)
     stopwatch.lap("save cache")

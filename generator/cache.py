@@ -528,6 +528,8 @@ def mark_writing(folder: Path, writing: bool) -> None:
 
 _HEADER = struct.Struct("<III")
 RECENT_FRAGMENTS = 256
+COMPACT_FROM = 64 << 20
+"""Packs smaller than this together are never compacted."""
 
 
 class FragmentStore:
@@ -543,18 +545,37 @@ class FragmentStore:
 
     def put(self, lead_html: str, body_html: str, mentions: tuple[Mention, ...]) -> FragmentRef:
         """Store one article's HTML and mentions; :meth:`flush` before another process reads."""
+        lead, body = lead_html.encode("utf-8"), body_html.encode("utf-8")
+        found = pickle.dumps(tuple(mention_fields(m) for m in mentions), protocol=5)
+        return self._append(_HEADER.pack(len(lead), len(body), len(found)) + lead + body + found)
+
+    def _append(self, data: bytes) -> FragmentRef:
         if self._writer is None or self._writer_pid != os.getpid():
             self.folder.mkdir(parents=True, exist_ok=True)
             name = f"{secrets.token_hex(8)}.pack"
             self._writer = open(self.folder / name, "ab")  # noqa: SIM115 - kept open for appends
             self._writer_pid = os.getpid()
             self._writer.name_in_store = name
-        lead, body = lead_html.encode("utf-8"), body_html.encode("utf-8")
-        found = pickle.dumps(tuple(mention_fields(m) for m in mentions), protocol=5)
         offset = self._writer.tell()
-        self._writer.write(_HEADER.pack(len(lead), len(body), len(found)) + lead + body + found)
-        length = _HEADER.size + len(lead) + len(body) + len(found)
-        return FragmentRef(self._writer.name_in_store, offset, length)
+        self._writer.write(data)
+        return FragmentRef(self._writer.name_in_store, offset, len(data))
+
+    def compacted(self, records: Mapping[str, Annotated]) -> dict[str, Annotated]:
+        """``records``, their fragments copied into a new pack if the packs hold more than
+        twice as many bytes as the records use (every edit leaves its old fragment behind)."""
+        live = sum(r.fragment.length for r in records.values() if r.fragment is not None)
+        total = sum(path.stat().st_size for path in self.folder.glob("*.pack"))
+        if total <= max(2 * live, COMPACT_FROM):
+            return dict(records)
+        self.close()
+        moved = {
+            path: replace(r, fragment=self._append(self._read(r.fragment)[0]))
+            if r.fragment is not None
+            else r
+            for path, r in records.items()
+        }
+        self.close()
+        return moved
 
     def flush(self) -> None:
         if self._writer is not None and self._writer_pid == os.getpid():

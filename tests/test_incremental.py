@@ -604,3 +604,26 @@ def test_a_name_written_with_character_references_is_linked_when_its_entity_is_a
     assert 'data-entity="kaerbaek"' in (out / "2024/11/a/index.html").read_text()
     _result, expected = clean_build(project, tmp_path / "clean")
     assert tree(out) == expected
+
+
+def test_stored_html_is_compacted_when_most_of_it_belongs_to_deleted_articles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "COMPACT_FROM", 0)
+    project = start_project(tmp_path / "project", Random(11))
+    out = tmp_path / "site"
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    packs = project / CACHE_DIR / "fragments"
+    before = sum(p.stat().st_size for p in packs.iterdir())
+    for path in sorted((project / "content/articles").rglob("*.md"))[2:]:
+        path.unlink()
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    after = list(packs.iterdir())
+    assert len(after) == 1 and after[0].stat().st_size < before / 2
+    _result, expected = clean_build(project, tmp_path / "clean")
+    assert tree(out) == expected
+    path = sorted((project / "content/articles").rglob("*.md"))[0]
+    path.write_text(path.read_text(encoding="utf-8") + "\nEt afsnit mere.\n", encoding="utf-8")
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    _result, expected = clean_build(project, tmp_path / "clean")
+    assert tree(out) == expected
