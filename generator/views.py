@@ -71,6 +71,22 @@ def _crumbs(index: SiteIndex, *trail: tuple[str, str]) -> list[dict[str, str]]:
     return [{"title": t["home"], "url": urls.HOME}] + [{"title": a, "url": b} for a, b in trail]
 
 
+def _menu_page(index: SiteIndex, key: str, url: str, **extra: Any) -> dict[str, Any]:
+    """The page data of a page the header menu names (archive, topics, timeline, search):
+    titled by its menu label, marked current, with a breadcrumb trail to itself."""
+    t = strings(index.config.language)
+    crumbs = _crumbs(index, (t[key], url))
+    return _page(
+        index,
+        url,
+        t[key],
+        breadcrumbs=crumbs,
+        current=key,
+        jsonld=[breadcrumb_jsonld(index, crumbs)],
+        **extra,
+    )
+
+
 def breadcrumb_jsonld(index: SiteIndex, crumbs: Sequence[Mapping[str, str]]) -> dict[str, Any]:
     base = index.config.base_url
     return {
@@ -398,20 +414,11 @@ def _years(index: SiteIndex) -> dict[int, list[dict[str, Any]]]:
 
 def archive_page(index: SiteIndex) -> PageView:
     """The archive overview: years and months, sections and tags, with their counts."""
-    t = strings(index.config.language)
-    crumbs = _crumbs(index, (t["archive"], urls.ARCHIVE))
     return PageView(
         urls.ARCHIVE,
         "archive.html",
         {
-            "page": _page(
-                index,
-                urls.ARCHIVE,
-                t["archive"],
-                breadcrumbs=crumbs,
-                current="archive",
-                jsonld=[breadcrumb_jsonld(index, crumbs)],
-            ),
+            "page": _menu_page(index, "archive", urls.ARCHIVE),
             "years": [
                 {
                     "year": y,
@@ -630,20 +637,11 @@ def timeline_page(index: SiteIndex) -> PageView:
                 }
             )
         days[-1]["entries"].append(entry)
-    crumbs = _crumbs(index, (t["timeline"], urls.TIMELINE))
     return PageView(
         urls.TIMELINE,
         "timeline.html",
         {
-            "page": _page(
-                index,
-                urls.TIMELINE,
-                t["timeline"],
-                description=t["timeline_intro"],
-                breadcrumbs=crumbs,
-                current="timeline",
-                jsonld=[breadcrumb_jsonld(index, crumbs)],
-            ),
+            "page": _menu_page(index, "timeline", urls.TIMELINE, description=t["timeline_intro"]),
             "years": years,
         },
     )
@@ -651,7 +649,6 @@ def timeline_page(index: SiteIndex) -> PageView:
 
 def entity_index_page(index: SiteIndex) -> PageView:
     t = strings(index.config.language)
-    crumbs = _crumbs(index, (t["entities"], urls.ENTITIES))
     groups = []
     for kind in ENTITY_TYPES:
         members = sorted(
@@ -677,14 +674,7 @@ def entity_index_page(index: SiteIndex) -> PageView:
         urls.ENTITIES,
         "entities.html",
         {
-            "page": _page(
-                index,
-                urls.ENTITIES,
-                t["entities"],
-                breadcrumbs=crumbs,
-                current="entities",
-                jsonld=[breadcrumb_jsonld(index, crumbs)],
-            ),
+            "page": _menu_page(index, "entities", urls.ENTITIES),
             "groups": groups,
         },
     )
@@ -710,20 +700,11 @@ def not_found_page(index: SiteIndex) -> PageView:
 def search_page(index: SiteIndex, bundle: str | None) -> PageView:
     """The search page: Pagefind's UI over the bundle at ``bundle``, or a note that this build
     has no search index (``None``)."""
-    t = strings(index.config.language)
-    crumbs = _crumbs(index, (t["search"], urls.SEARCH))
     return PageView(
         urls.SEARCH,
         "search.html",
         {
-            "page": _page(
-                index,
-                urls.SEARCH,
-                t["search"],
-                breadcrumbs=crumbs,
-                current="search",
-                jsonld=[breadcrumb_jsonld(index, crumbs)],
-            ),
+            "page": _menu_page(index, "search", urls.SEARCH),
             "search": {
                 "bundle": bundle,
                 "script": f"{bundle}pagefind-ui.js" if bundle else None,
