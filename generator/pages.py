@@ -82,6 +82,8 @@ class Facts:
             for item, record in zip(index.articles, records, strict=True)
         ]
         """Each article with everything it shows."""
+        self.entry = [f"{item.url} {facts.sources[item.article.path]}" for item in index.articles]
+        """Each article as a feed entry without its text: its URL and its source."""
         self.entity = {slug: facts.sources[e.path] for slug, e in index.entities.items()}
         self.note = {slug: facts.sources[n.path] for slug, n in index.notes.items()}
         self.body = {
@@ -127,9 +129,10 @@ def _entity_inputs(index: SiteIndex, slug: str, facts: Facts) -> list[str]:
 
 
 def _feed_inputs(index: SiteIndex, spec: FeedSpec, facts: Facts) -> list[str]:
-    """What :func:`views.feed_view` reads: each chosen article in full."""
+    """What :func:`views.feed_view` reads: each chosen article in full, or its front matter."""
     chosen = spec.positions[: index.config.feed_size]
-    return ["feed", spec.url, spec.page_url, spec.title, *(facts.full[i] for i in chosen)]
+    entries = facts.full if spec.full else facts.entry
+    return ["feed", spec.url, spec.page_url, spec.title, *(entries[i] for i in chosen)]
 
 
 def _listing_inputs(
@@ -241,7 +244,15 @@ def site_pages(index: SiteIndex, key_facts: KeyFacts) -> list[Unit]:
         *(
             Unit(
                 spec.url,
-                _one(feed_view, index, spec.url, spec.page_url, spec.title, spec.positions),
+                _one(
+                    feed_view,
+                    index,
+                    spec.url,
+                    spec.page_url,
+                    spec.title,
+                    spec.positions,
+                    spec.full,
+                ),
                 partial(_feed_inputs, index, spec, facts),
                 "feed.xml",
             )

@@ -732,9 +732,15 @@ def _feed_id(index: SiteIndex, url: str) -> str:
 
 
 def feed_view(
-    index: SiteIndex, url: str, page_url: str, title: str, positions: Sequence[int]
+    index: SiteIndex,
+    url: str,
+    page_url: str,
+    title: str,
+    positions: Sequence[int],
+    full: bool = True,
 ) -> PageView:
-    """An Atom feed (RFC 4287) of the newest articles among ``positions``."""
+    """An Atom feed (RFC 4287) of the newest articles among ``positions``: each with its lead
+    as the summary and, if ``full``, its whole text as the content."""
     chosen = [index.articles[i] for i in positions[: index.config.feed_size]]
     newest = max((a.article.updated or a.article.date for a in chosen), default=None)
     entries = [
@@ -745,7 +751,7 @@ def feed_view(
             "published": iso(item.article.date),
             "updated": iso(item.article.updated or item.article.date),
             "summary": item.article.lead,
-            "content_html": item.body_html,
+            "content_html": item.body_html if full else None,
             "author": item.article.byline or item.article.source or index.config.title,
             "language": item.article.language,
             "section": item.article.section,
@@ -777,11 +783,17 @@ class FeedSpec:
     page_url: str
     title: str
     positions: Sequence[int]
+    full: bool = True
+    """Whole articles, or only their titles, leads and links."""
 
 
 def feed_specs(index: SiteIndex) -> Iterator[FeedSpec]:
     """The site's feed, one per section and one per entity, titled "Site: Section" or
-    "Site: Entity" so that feed readers tell them apart."""
+    "Site: Entity" so that feed readers tell them apart.
+
+    The site's and the sections' feeds carry whole articles. An entity's feed follows a topic
+    across the archive, so, like Hugo's taxonomy feeds, it carries each article's title, lead
+    and link: 2,000 entities with 20 whole articles each would be most of the site's bytes."""
     title = index.config.title
     yield FeedSpec(urls.FEED, urls.HOME, title, range(len(index.articles)))
     for name, positions in index.sections.items():
@@ -789,10 +801,12 @@ def feed_specs(index: SiteIndex) -> Iterator[FeedSpec]:
     for slug, refs in index.entity_refs.items():
         positions = sorted(refs.about + refs.mentioned)
         name = index.entities[slug].name
-        yield FeedSpec(urls.entity_feed(slug), urls.entity(slug), f"{title}: {name}", positions)
+        yield FeedSpec(
+            urls.entity_feed(slug), urls.entity(slug), f"{title}: {name}", positions, full=False
+        )
 
 
 def feed_views(index: SiteIndex) -> Iterator[PageView]:
     """Every feed of the site (see :func:`feed_specs`)."""
     for spec in feed_specs(index):
-        yield feed_view(index, spec.url, spec.page_url, spec.title, spec.positions)
+        yield feed_view(index, spec.url, spec.page_url, spec.title, spec.positions, spec.full)

@@ -118,6 +118,19 @@ def test_each_entity_has_a_feed_of_the_articles_that_name_it(site: Path) -> None
     assert links["alternate"] == BASE_URL + "entities/vladimir-putin/"
 
 
+def test_entity_feeds_carry_leads_and_links_while_site_and_section_feeds_carry_the_text(
+    site: Path,
+) -> None:
+    entity = parse(site, "entities/vladimir-putin/feed.xml").entries[0]
+    assert entity.link == BASE_URL + "2024/11/vinter-i-moskva/"
+    assert entity.summary == "Putin talte."
+    assert "content" not in entity
+    for path in ("feed.xml", "sections/udland/feed.xml"):
+        entry = parse(site, path).entries[0]
+        assert entry.title == "Vinter i Moskva"
+        assert 'class="mention"' in entry.content[0].value
+
+
 def feed_links(site: Path, page: str) -> dict[str, str]:
     """The page's Atom feed links: title -> feed path in the site, resolved from the page."""
     tags = HeadTags((site / page).read_text(encoding="utf-8"))
