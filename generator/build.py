@@ -265,7 +265,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     for path in sorted(annotated):
         problems += annotated[path].diagnostics
     stopwatch.lap("annotate")
-    index, index_problems = index_content(content, config, annotated, store)
+    index, index_problems = index_content(content, config, annotated, store, previous.related)
     problems += index_problems
     stopwatch.lap("index")
 
@@ -280,6 +280,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         outputs=state.outputs,
         site=state.site,
         link_files=state.link_files,
+        related=index.related,
     )
     if has_errors(problems):
         new_state.diagnostics = tuple(sort_diagnostics(problems))
@@ -306,6 +307,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
             kept_files,
             jobs,
             stopwatch.lap,
+            folder,
         )
         problems += more
         if has_errors(problems):

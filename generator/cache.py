@@ -9,7 +9,8 @@ ignored, and the build is a clean build. Deleting the folder is always safe.
 - ``documents/*.pickle``: the parsed sources and their annotations, in shards;
 - ``links/*.pickle``: the internal links of the pages, read only when pages disappear
   (:class:`LinkJournal`);
-- ``fragments/*.pack``: the rendered HTML of articles, read when a page uses it.
+- ``fragments/*.pack``: the rendered HTML of articles, read when a page uses it;
+- ``templates/``: Jinja2's compiled templates, each checked against its source's checksum.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from generator.annotate import AnnotatedArticle
 from generator.config import CONFIG_PATH
 from generator.diagnostics import Diagnostic
 from generator.frontmatter import split
+from generator.index import RelatedCounts
 from generator.linker import Mention
 from generator.model import Article, Entity, Note
 from generator.notes import AttachedNote
@@ -103,7 +105,7 @@ def content_files(project: Path) -> list[str]:
 
     def walk(folder: str) -> None:
         try:
-            entries = list(os.scandir(project / folder))
+            entries = list(os.scandir(f"{project}/{folder}"))
         except (FileNotFoundError, NotADirectoryError):
             return
         for entry in entries:
@@ -156,7 +158,7 @@ class Scan:
         }
 
 
-def read_file(path: Path, size: int = 1 << 16) -> bytes:
+def read_file(path: Path | str, size: int = 1 << 16) -> bytes:
     """A file's bytes, read with two system calls: ``open()`` makes several more, which cost
     more than the read itself for thousands of small files."""
     fd = os.open(path, os.O_RDONLY)
@@ -172,9 +174,10 @@ def read_file(path: Path, size: int = 1 << 16) -> bytes:
 def scan_sources(project: Path, previous: Mapping[str, Stamp]) -> Scan:
     """Stat ``site.yaml`` and every content file; hash those that look changed."""
     scan = Scan(project, {}, {}, time.time())
+    root = str(project)  # paths joined as strings: a Path per file costs more than its stat
     for path in [CONFIG_PATH, *content_files(project)]:
         try:
-            info = os.stat(project / path)
+            info = os.stat(f"{root}/{path}")
         except FileNotFoundError:
             continue
         old = previous.get(path)
@@ -182,7 +185,7 @@ def scan_sources(project: Path, previous: Mapping[str, Stamp]) -> Scan:
             scan.stamps[path] = old
             continue
         try:
-            data = read_file(project / path, info.st_size)
+            data = read_file(f"{root}/{path}", info.st_size)
             data.decode("utf-8")
         except (OSError, UnicodeDecodeError):
             scan.problems[path] = read_text(project, path)[1]
@@ -334,6 +337,8 @@ class State:
     """The link journal's files that hold the links of the pages in ``outputs``, oldest first."""
     diagnostics: tuple[Diagnostic, ...] = ()
     pages: int = 0
+    related: RelatedCounts | None = None
+    """The related entities the last index counted (:class:`index.RelatedCounts`)."""
 
     def head(self) -> State:
         return replace(self, parsed={}, annotated={})
@@ -457,6 +462,11 @@ def save_state(folder: Path, state: State, previous: State) -> None:
 def _same(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
     """The same entries, as the same objects: documents that were reused, not made again."""
     return new.keys() == old.keys() and all(new[k] is old[k] for k in new)
+
+
+def template_folder(folder: Path) -> Path:
+    """Where Jinja2 keeps compiled templates (its ``FileSystemBytecodeCache``)."""
+    return folder / "templates"
 
 
 class LinkJournal:

@@ -23,7 +23,7 @@ from generator.cache import (
 from generator.config import CONFIG_PATH, SiteConfig
 from generator.content import KINDS
 from generator.diagnostics import Diagnostic
-from generator.index import SiteIndex, build_index
+from generator.index import RelatedCounts, SiteIndex, build_index
 from generator.linker import Mention
 from generator.model import Article, Content, Entity, Note, SourceFile
 from generator.notes import timeline_days
@@ -350,10 +350,14 @@ def annotate_content(
 
 
 def index_content(
-    content: Content, config: SiteConfig, annotated: Mapping[str, Annotated], store: FragmentStore
+    content: Content,
+    config: SiteConfig,
+    annotated: Mapping[str, Annotated],
+    store: FragmentStore,
+    related: RelatedCounts | None = None,
 ) -> tuple[SiteIndex, list[Diagnostic]]:
     items = [
         cache.stored_article(a, urls.article(a.slug, a.date), annotated[a.path], store)
         for a in content.articles
     ]
-    return build_index(config, items, content.entities, content.notes)
+    return build_index(config, items, content.entities, content.notes, related)

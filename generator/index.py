@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -44,6 +45,18 @@ class SiteIndex:
     entity_notes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Entity slug -> the notes that concern it, oldest first: those that list it in
     ``entities`` and those attached to articles about it."""
+    related: RelatedCounts | None = None
+    """What ``entity_refs`` took its related entities from, for the next build to reuse."""
+
+
+@dataclass(frozen=True)
+class RelatedCounts:
+    """Each named entity's related entities, and a digest of what they were counted from: the
+    entities that each article names. A build whose articles name the same entities as the last
+    build's (an edit that adds or removes no mention) reuses them instead of counting again."""
+
+    key: str
+    by_entity: Mapping[str, tuple[tuple[str, int], ...]]
 
 
 RELATED_LIMIT = 10
@@ -58,9 +71,12 @@ def _group(keys_per_article: Sequence[Sequence[str]]) -> dict[str, tuple[int, ..
 
 
 def entity_references(
-    articles: Sequence[AnnotatedArticle], entities: Mapping[str, Entity]
-) -> tuple[dict[str, EntityRefs], list[Diagnostic]]:
-    """Backlinks and co-occurrence counts; an article is listed only if it names the entity."""
+    articles: Sequence[AnnotatedArticle],
+    entities: Mapping[str, Entity],
+    known: RelatedCounts | None = None,
+) -> tuple[dict[str, EntityRefs], list[Diagnostic], RelatedCounts]:
+    """Backlinks and co-occurrence counts; an article is listed only if it names the entity.
+    The counts are taken from ``known`` if the articles name what they named then."""
     about: dict[str, list[int]] = defaultdict(list)
     mentioned: dict[str, list[int]] = defaultdict(list)
     named_by: list[tuple[str, ...]] = []
@@ -81,17 +97,33 @@ def entity_references(
                 )
         for slug in named:
             (about if slug in declared else mentioned)[slug].append(i)
-    refs = {}
-    for slug in entities:
+    key = hashlib.sha256(repr(named_by).encode("utf-8", "surrogatepass")).hexdigest()
+    if known is None or known.key != key:
+        known = RelatedCounts(key, _related(named_by, about, mentioned))
+    refs = {
+        slug: EntityRefs(
+            about=tuple(about.get(slug, ())),
+            mentioned=tuple(mentioned.get(slug, ())),
+            related=known.by_entity.get(slug, ()),
+        )
+        for slug in entities
+    }
+    return refs, problems, known
+
+
+def _related(
+    named_by: Sequence[tuple[str, ...]],
+    about: Mapping[str, list[int]],
+    mentioned: Mapping[str, list[int]],
+) -> dict[str, tuple[tuple[str, int], ...]]:
+    """The entities named most often with each named entity."""
+    related = {}
+    for slug in sorted(about.keys() | mentioned.keys()):
         both = (*about.get(slug, ()), *mentioned.get(slug, ()))
         # One count over all the articles that name it (itself included, dropped below).
         together = Counter(chain.from_iterable([named_by[i] for i in both]))
-        refs[slug] = EntityRefs(
-            about=tuple(about.get(slug, ())),
-            mentioned=tuple(mentioned.get(slug, ())),
-            related=_most_together(slug, together),
-        )
-    return refs, problems
+        related[slug] = _most_together(slug, together)
+    return related
 
 
 def _most_together(slug: str, counts: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
@@ -134,10 +166,12 @@ def build_index(
     articles: Sequence[AnnotatedArticle],
     entities: Sequence[Entity],
     notes: Sequence[Note],
+    related: RelatedCounts | None = None,
 ) -> tuple[SiteIndex, list[Diagnostic]]:
-    """Index the annotated articles (newest first) for the views."""
+    """Index the annotated articles (newest first) for the views; ``related`` is the last
+    build's :attr:`SiteIndex.related`, if any."""
     entity_map = {e.slug: e for e in entities}
-    refs, problems = entity_references(articles, entity_map)
+    refs, problems, related = entity_references(articles, entity_map, related)
     months: dict[tuple[int, int], list[int]] = defaultdict(list)
     for i, item in enumerate(articles):
         months[(item.article.date.year, item.article.date.month)].append(i)
@@ -153,5 +187,6 @@ def build_index(
         entity_refs=refs,
         note_articles=note_references(articles, note_map),
         entity_notes=notes_by_entity(articles, note_map, refs),
+        related=related,
     )
     return index, problems

@@ -132,7 +132,7 @@ def _feed_inputs(index: SiteIndex, spec: FeedSpec, facts: Facts) -> list[str]:
     """What :func:`views.feed_view` reads: each chosen article in full, or its front matter."""
     chosen = spec.positions[: index.config.feed_size]
     entries = facts.full if spec.full else facts.entry
-    return ["feed", spec.url, spec.page_url, spec.title, *(entries[i] for i in chosen)]
+    return ["feed", spec.url, spec.page_url, repr(spec.title), *(entries[i] for i in chosen)]
 
 
 def _listing_inputs(
@@ -171,7 +171,7 @@ def _timeline_inputs(index: SiteIndex, facts: Facts) -> list[str]:
         "timeline",
         *facts.note.values(),
         *(
-            f"{item.article.slug} {item.article.title} {item.url} {item.article.date.isoformat()}"
+            repr((item.article.slug, item.article.title, item.url, item.article.date.isoformat()))
             for item in index.articles
         ),
     ]
@@ -512,13 +512,21 @@ def render_site(
     kept_files: Sequence[str],
     jobs: int,
     lap: Callable[[str], None],
+    cache_folder: Path | None = None,
 ) -> tuple[Site, Rendered, list[Diagnostic]]:
     """Render what changed, add the other files, check the links."""
     config = index.config
     units = site_pages(index, KeyFacts(digests, annotated))
-    env = make_environment(dirs, config, (u.url for u in units if u.url is not None))
+    env = make_environment(
+        dirs,
+        config,
+        (u.url for u in units if u.url is not None),
+        cache.template_folder(cache_folder) if cache_folder is not None else None,
+    )
     prefix = digest(cache.code_version(), repr(config), templates, repr(env.globals["nav"]))
-    keys = [digest(prefix, repr(u.inputs())) if u.inputs else None for u in units]
+    # Inputs are digests, URLs and repr()s, none of which holds a NUL: joined with NULs, two
+    # lists of inputs give the same string only if they are the same list.
+    keys = [digest(prefix, "\0".join(u.inputs())) if u.inputs else None for u in units]
     lap("plan pages")
     job = RenderJob(units, keys, env, config, prefix, previous, staging, journal)
     rendered = render_units(job, jobs)

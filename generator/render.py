@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 from markupsafe import Markup
 
 from generator import urls
@@ -63,11 +69,20 @@ class ViewEnvironment(Environment):
 
 
 def make_environment(
-    dirs: Iterable[Path], config: SiteConfig, page_urls: Iterable[str] = ()
+    dirs: Iterable[Path],
+    config: SiteConfig,
+    page_urls: Iterable[str] = (),
+    bytecode: Path | None = None,
 ) -> Environment:
     """A Jinja2 environment with autoescape and StrictUndefined. Templates are read once: a
-    build never sees them change."""
+    build never sees them change. With ``bytecode``, compiled templates are kept in that folder
+    (keyed by a checksum of their source), so a build does not compile unchanged templates."""
+    bytecode_cache = None
+    if bytecode is not None:
+        bytecode.mkdir(parents=True, exist_ok=True)
+        bytecode_cache = FileSystemBytecodeCache(str(bytecode))
     env = ViewEnvironment(
+        bytecode_cache=bytecode_cache,
         loader=FileSystemLoader([str(d) for d in dirs]),
         autoescape=select_autoescape(["html", "xml"]),
         undefined=StrictUndefined,

@@ -21,13 +21,14 @@ from random import Random
 import pytest
 
 from generator import cache, checks, incremental, parallel
+from generator import index as index_module
 from generator.build import BuildOptions, BuildResult, build
 from generator.cache import CACHE_DIR, SourceChanged, digest_bytes, sourced_article
 from generator.config import SiteConfig
 from generator.content import parse_article
 from generator.model import Article, SourceFile
 from generator.render import OutputFile
-from tests.sitekit import tree, write_project
+from tests.sitekit import article, tree, write_project
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_ARTICLE = next((ROOT / "content/articles").rglob("*.md"))
@@ -506,6 +507,48 @@ def test_a_renamed_entity_is_renamed_on_the_pages_of_the_notes_that_list_it(tmp_
     entity.write_text(entity.read_text().replace("name: KCNA", "name: Korean Central News Agency"))
     assert build(BuildOptions(project, out, jobs=1, search=False)).ok
     assert "Korean Central News Agency" in (out / "notes/aftalen/index.html").read_text()
+    _result, expected = clean_build(project, tmp_path / "clean")
+    assert tree(out) == expected
+
+
+def test_related_entities_are_counted_again_only_when_an_article_names_other_entities(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entities = {
+        f"content/entities/{slug}.md": f"---\nname: {name}\ntype: {kind}\n---\n{name}.\n"
+        for slug, name, kind in (
+            ("putin", "Vladimir Putin", "person"),
+            ("kim", "Kim Jong-un", "person"),
+            ("kursk", "Kursk", "place"),
+        )
+    }
+    project = write_project(
+        tmp_path / "project",
+        {
+            **entities,
+            "content/articles/2024/a.md": article("A", body="Vladimir Putin og Kim Jong-un."),
+            "content/articles/2024/b.md": article("B", body="Vladimir Putin talte."),
+        },
+    )
+    out = tmp_path / "site"
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    counted: list[int] = []
+    original = index_module._related
+
+    def spy(named_by: object, *args: object) -> object:
+        counted.append(1)
+        return original(named_by, *args)
+
+    monkeypatch.setattr(index_module, "_related", spy)
+    path = project / "content/articles/2024/b.md"
+    path.write_text(article("B", body="Vladimir Putin talte længe."), encoding="utf-8")
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    assert counted == []
+    path.write_text(article("B", body="Vladimir Putin talte om Kursk."), encoding="utf-8")
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    assert counted == [1]
+    related = (out / "entities/putin/index.html").read_text(encoding="utf-8")
+    assert re.search(r'class="related".*>Kursk</a>', related, re.S)
     _result, expected = clean_build(project, tmp_path / "clean")
     assert tree(out) == expected
 
