@@ -132,13 +132,46 @@ def written_links(data: bytes) -> set[bytes]:
 
 def link_targets(file: OutputFile) -> set[str]:
     """The output paths that the internal links of an HTML page name (as :func:`internal_links`,
-    without the links as written)."""
+    without the links as written).
+
+    Most links climb to the site's root first (``../../../entities/x/index.html``): such a link
+    names the same file from every page at its depth, so it is resolved from the folder it
+    climbs to, and the resolution is cached once for all those pages."""
     if not file.path.endswith(".html") or file.path == urls.NOT_FOUND:
         return set()
-    base = posixpath.dirname(file.path)
-    found = {_target(base, target) for target in written_links(file.data)}
+    folders = _folders(posixpath.dirname(file.path))
+    depth = len(folders) - 1
+    found = set()
+    for written in written_links(file.data):
+        up, rest = _climb(written)
+        if up <= depth:
+            found.add(_target(folders[up], rest))
+        else:
+            found.add(_target("", b"../" * (up - depth) + rest))
     found.discard(None)
     return {file.path if target == "" else target for target in found}  # type: ignore[misc]
+
+
+@lru_cache(maxsize=1 << 12)
+def _folders(base: str) -> tuple[str, ...]:
+    """``base`` and each folder above it, up to the root (""): the folder a link that climbs
+    ``n`` levels starts from is the ``n``-th."""
+    folders = [base]
+    while folders[-1]:
+        folders.append(posixpath.dirname(folders[-1]))
+    return tuple(folders)
+
+
+@lru_cache(maxsize=1 << 16)
+def _climb(written: bytes) -> tuple[int, bytes]:
+    """How many leading ``../`` a link as written has, and the rest of it. A link that would be
+    left empty, or with only a fragment or query, keeps its ``../`` (it names a folder)."""
+    up = 0
+    rest = written
+    while rest.startswith(b"../") and rest[3:4] not in (b"", b"#", b"?"):
+        up += 1
+        rest = rest[3:]
+    return up, rest
 
 
 @lru_cache(maxsize=1 << 17)

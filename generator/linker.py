@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +55,8 @@ class _Trie:
     def __init__(self) -> None:
         self.root = _Node()
         self.keys: dict[str, str] = {}
+        self.matched: dict[str, str] = {}
+        """Keys of phrases as written, as :meth:`key` found them."""
 
     def add(self, phrase: str, key: str) -> None:
         if phrase in self.keys:
@@ -68,8 +69,13 @@ class _Trie:
 
     def key(self, written: str) -> str:
         """The key of a phrase as matched, with its whitespace and any suffix."""
+        known = self.matched.get(written)
+        if known is not None:
+            return known
         for candidate in _without_suffix(_normalise(written)):
             if candidate in self.keys:
+                if len(self.matched) < 1 << 16:
+                    self.matched[written] = self.keys[candidate]
                 return self.keys[candidate]
         raise AssertionError(f"matched {written!r} is no known phrase")  # pragma: no cover
 
@@ -107,15 +113,6 @@ class _Trie:
         trie = node_regex(self.root, at_start=True)
         end = _SUFFIXES.get(rules, "") + _BOUNDARY
         return re.compile(trie + end if capitals else _WORD_START + trie + end)
-
-
-def _every_match(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
-    """The longest match at every start, overlapping ones included."""
-    search = pattern.search
-    m = search(text)
-    while m is not None:
-        yield m.span()
-        m = search(text, m.start() + 1)
 
 
 def _normalise(phrase: str) -> str:
@@ -179,6 +176,9 @@ class PhraseMatcher:
         self._patterns_for(language)
 
     def _patterns_for(self, language: str) -> _Patterns:
+        known = self._patterns.get(language)
+        if known is not None:
+            return known
         rules = language.split("-")[0].lower()
         if rules not in _SUFFIXES:
             rules = ""
@@ -187,29 +187,51 @@ class PhraseMatcher:
                 self._exact.compile(rules, capitals=True),
                 self._folded.compile(rules, capitals=False),
             )
-        return self._patterns[rules]
+        self._patterns[language] = self._patterns[rules]
+        return self._patterns[language]
 
     def find(self, text: str, language: str) -> list[PhraseMatch]:
-        """Non-overlapping matches of the longest phrases, left to right."""
+        """Non-overlapping matches of the longest phrases, left to right.
+
+        The folded phrases are found in the lower-cased text, the exact ones in the text. Of
+        the two next matches, the one that starts first wins; at one start the longer, and at
+        equal length the exact one. A pattern whose next match starts inside the winner is
+        searched again from the winner's end: the match of a pattern at a given start does not
+        depend on where its search began, so this finds what a search from every start would.
+        """
         exact, folded = self._patterns_for(language)
-        # The folded phrases are found in the lower-cased text. At one start the longer match
-        # wins, and at equal length the exact one.
-        candidates: dict[int, tuple[int, _Trie, str]] = {}
         if folded is not None:
             lowered = _lower(text)
-            for start, end in _every_match(folded, lowered):
-                candidates[start] = (end, self._folded, lowered)
+            search_folded = folded.search
+            next_folded = search_folded(lowered)
+        else:
+            next_folded = None
         if exact is not None:
-            for start, end in _every_match(exact, text):
-                if start not in candidates or candidates[start][0] <= end:
-                    candidates[start] = (end, self._exact, text)
+            search_exact = exact.search
+            next_exact = search_exact(text)
+        else:
+            next_exact = None
         matches: list[PhraseMatch] = []
-        done = 0
-        for start in sorted(candidates):
-            if start >= done:
-                end, trie, source = candidates[start]
-                matches.append(PhraseMatch(start, end, trie.key(source[start:end])))
-                done = end
+        while next_folded is not None or next_exact is not None:
+            if next_exact is not None and (
+                next_folded is None
+                or next_exact.start() < next_folded.start()
+                or (
+                    next_exact.start() == next_folded.start()
+                    and next_exact.end() >= next_folded.end()
+                )
+            ):
+                start, end = next_exact.span()
+                key = self._exact.key(text[start:end])
+            else:
+                assert next_folded is not None
+                start, end = next_folded.span()
+                key = self._folded.key(lowered[start:end])
+            matches.append(PhraseMatch(start, end, key))
+            if next_folded is not None and next_folded.start() < end:
+                next_folded = search_folded(lowered, end)
+            if next_exact is not None and next_exact.start() < end:
+                next_exact = search_exact(text, end)
         return matches
 
 
@@ -360,7 +382,10 @@ class _Linker:
         def flush() -> None:
             nonlocal line
             if run:
-                text = "".join("\n" if t.type == "softbreak" else t.content for t in run)
+                if len(run) == 1 and run[0].type == "text":
+                    text = run[0].content
+                else:
+                    text = "".join("\n" if t.type == "softbreak" else t.content for t in run)
                 pieces = self.split_run(text, line)
                 if all(p.slug is None for p in pieces):
                     out.extend(run)
@@ -387,13 +412,19 @@ class _Linker:
         if needs_context:
             paragraph = plain.text()
             for index, start, end in needs_context:
+                m = self.mentions[index]
                 excerpt = _excerpt(paragraph, start, end)
-                self.mentions[index] = dataclasses.replace(self.mentions[index], context=excerpt)
+                self.mentions[index] = Mention(
+                    m.slug, m.text, m.line, m.linked, m.explicit, excerpt
+                )
         return out
 
     def split_run(self, text: str, line: int) -> list[_Piece]:
         """Cut a run of text into plain pieces and mentions: explicit links, then matches."""
         pieces: list[_Piece] = []
+        if "[[" not in text:
+            self.split_matches(text, line, pieces)
+            return pieces
         done = 0
         for m in EXPLICIT_LINK.finditer(text):
             target = m.group(1)
@@ -487,6 +518,8 @@ def link_depth_change(token: Token) -> int:
 
 def _text_tokens(text: str, level: int) -> list[Token]:
     """Text tokens for ``text``, with a softbreak for each line break."""
+    if "\n" not in text:
+        return [Token("text", "", 0, level=level, content=text)] if text else []
     out: list[Token] = []
     for i, part in enumerate(text.split("\n")):
         if i:

@@ -618,6 +618,34 @@ def test_the_links_kept_for_each_page_are_the_links_the_link_check_reads(tmp_pat
         assert checks.link_targets(page) == {r for _link, r in checks.internal_links(page)}
 
 
+@pytest.mark.parametrize("path", ["index.html", "a/index.html", "2024/11/slug/index.html"])
+def test_links_that_climb_resolve_as_the_link_check_resolves_them(path: str) -> None:
+    written = [
+        "",
+        "#top",
+        "?q=1",
+        "index.html",
+        "../",
+        "../#x",
+        "../?q",
+        "../index.html",
+        "../../",
+        "../../../index.html",
+        "../../../../x/index.html",
+        "../../../../../",
+        "../a/../../b/index.html",
+        "../../x/./y/",
+        "https://example.org/",
+        "//cdn.example.org/x.js",
+        "mailto:a@example.org",
+    ]
+    data = "".join(f' <a href="{link}">x</a> <img src="{link}">' for link in written).encode()
+    page = OutputFile(path, data)
+    expected = {resolved for _link, resolved in checks.internal_links(page)}
+    assert len(expected) > 5
+    assert checks.link_targets(page) == expected
+
+
 def test_links_are_found_in_a_page_as_the_link_check_finds_them() -> None:
     rng = Random(10)
     pieces = [b" ", b"\n", b"\t", b"h", b'href="', b'src="', b'"', b"a", b"="]
