@@ -9,7 +9,9 @@ of the largest process of the build (the build forks workers), as ``wait4`` repo
 - a rebuild after editing one article (a different article each run);
 - a rebuild after editing the aliases of one entity, for a rarely and a often named entity.
 
-The archive is made with ``make_archive.py`` if the folder has none. Run from the repository:
+The archive is made with ``make_archive.py`` if the folder has none; the scenarios run on a copy
+of its ``content/`` (``ARCHIVE-work``), so the archive itself is never edited. Run from the
+repository:
 
     python3 benchmarks/run.py --archive /tmp/arkiv --articles 10000 --entities 2000 --notes 200
 
@@ -206,9 +208,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             ],
             check=True,
         )
-    n = len(articles_of(project))
-    out = project.parent / f"{project.name}-site"
     trash = project.parent / f".{project.name}-trash"
+    # The scenarios edit articles and entities: they run on a copy, so that the archive stays as
+    # make_archive.py wrote it and every invocation measures the same content.
+    source, project = project, project.parent / f"{project.name}-work"
+    aside(project, trash)
+    shutil.copytree(source / "content", project / "content")
+    settle()
+    n = len(articles_of(project))
+    out = project.parent / f"{source.name}-site"
     cache = project / ".explainer-cache"
 
     def clean(_number: int) -> None:
@@ -252,7 +260,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             ),
         ),
     ]
-    print(f"archive: {project} ({n} articles); {machine()}", file=sys.stderr)
+    print(
+        f"archive: {source}, measured on a copy in {project} ({n} articles); {machine()}",
+        file=sys.stderr,
+    )
     rows = []
     for key, scenario in scenarios:
         if key in args.skip:

@@ -277,7 +277,8 @@ class Annotated:
     first: bytes = b""
     """The first mention of each of them, as :func:`pack_mentions` packs them."""
     mentions_key: str = ""
-    """A digest of ``first``."""
+    """A digest of what the pages of the entities it names show of ``first``: each mention's
+    entity and context (not its line, which an edit above it changes)."""
 
     @property
     def mentioned(self) -> tuple[str, ...]:

@@ -273,7 +273,8 @@ def annotate_document(
             fragment=store.put(item.lead_html, item.body_html, item.mentions),
             named=tuple(first),
             first=packed,
-            mentions_key=digest(repr([mention_fields(m) for m in first.values()])),
+            # What the pages of the entities it names show of it (views.entity_page).
+            mentions_key=digest(repr([(m.slug, m.context) for m in first.values()])),
         )
     if path in documents.entities:
         entity = documents.entities[path]

@@ -20,7 +20,7 @@ from random import Random
 
 import pytest
 
-from generator import cache, checks, incremental, parallel
+from generator import cache, checks, incremental, pages, parallel
 from generator import index as index_module
 from generator.build import BuildOptions, BuildResult, build
 from generator.cache import CACHE_DIR, SourceChanged, digest_bytes, sourced_article
@@ -549,6 +549,40 @@ def test_related_entities_are_counted_again_only_when_an_article_names_other_ent
     assert counted == [1]
     related = (out / "entities/putin/index.html").read_text(encoding="utf-8")
     assert re.search(r'class="related".*>Kursk</a>', related, re.S)
+    _result, expected = clean_build(project, tmp_path / "clean")
+    assert tree(out) == expected
+
+
+def test_an_entity_page_is_rendered_again_when_its_excerpt_changes_not_when_lines_move(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    putin = "---\nname: Vladimir Putin\ntype: person\n---\nPræsident.\n"
+    project = write_project(
+        tmp_path / "project",
+        {
+            "content/entities/putin.md": putin,
+            "content/articles/2024/a.md": article("A", body="Vladimir Putin talte i Moskva."),
+        },
+    )
+    out = tmp_path / "site"
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    rendered: list[str] = []
+    original = pages.entity_page
+
+    def spy(index: object, slug: str, *args: object) -> object:
+        rendered.append(slug)
+        return original(index, slug, *args)
+
+    monkeypatch.setattr(pages, "entity_page", spy)
+    path = project / "content/articles/2024/a.md"
+    moved = "Et nyt første afsnit.\n\nVladimir Putin talte i Moskva."
+    path.write_text(article("A", body=moved), encoding="utf-8")
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    assert rendered == []
+    path.write_text(article("A", body=moved.replace("Moskva", "Kreml")), encoding="utf-8")
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    assert rendered == ["putin"]
+    assert "Vladimir Putin talte i Kreml." in (out / "entities/putin/index.html").read_text()
     _result, expected = clean_build(project, tmp_path / "clean")
     assert tree(out) == expected
 
