@@ -92,6 +92,12 @@ class Facts:
             for d in documents.values()
         }
         """The annotated description of each entity and body of each note, by path."""
+        self.named = {
+            d.path: facts.annotated[d.path].mentioned
+            for documents in (index.entities, index.notes)
+            for d in documents.values()
+        }
+        """The entities that each entity's description and note's body name (their cards)."""
 
 
 def _one(make: Callable[..., PageView], *args: Any) -> Callable[[], list[PageView]]:
@@ -114,7 +120,8 @@ def _article_inputs(index: SiteIndex, position: int, facts: Facts) -> list[str]:
 
 def _entity_inputs(index: SiteIndex, slug: str, facts: Facts) -> list[str]:
     """What :func:`views.entity_page` reads: the entity and its description, the articles that
-    name it as list entries with their first mentions, its related entities and notes."""
+    name it as list entries with their first mentions, its related entities and notes, and the
+    entities its description names (their hover cards)."""
     refs = index.entity_refs[slug]
     backlink = facts.backlink
     return [
@@ -125,6 +132,7 @@ def _entity_inputs(index: SiteIndex, slug: str, facts: Facts) -> list[str]:
         " ".join([backlink[i] for i in refs.mentioned]),
         " ".join([f"{facts.entity[o]} {n}" for o, n in refs.related]),
         " ".join([facts.note[n] for n in index.entity_notes.get(slug, ())]),
+        *(facts.entity[s] for s in facts.named[index.entities[slug].path]),
     ]
 
 
@@ -159,6 +167,8 @@ def _note_inputs(index: SiteIndex, slug: str, facts: Facts) -> list[str]:
         facts.note[slug],
         facts.body[index.notes[slug].path],
         *(facts.entity[e] for e in index.notes[slug].entities),
+        "|",
+        *(facts.entity[s] for s in facts.named[index.notes[slug].path]),
         "|",
         *(facts.summary[i] for i in index.note_articles.get(slug, ())),
     ]
@@ -197,6 +207,7 @@ def site_pages(index: SiteIndex, key_facts: KeyFacts) -> list[Unit]:
     Every other page is keyed by its view's data.
     """
     bodies = {path: record.html for path, record in key_facts.annotated.items()}
+    named = key_facts.annotated
     facts = Facts(index, key_facts)
     units = [
         *_listing_units(index, home_listing(index), facts),
@@ -215,7 +226,7 @@ def site_pages(index: SiteIndex, key_facts: KeyFacts) -> list[Unit]:
         *(
             Unit(
                 urls.entity(slug),
-                _one(entity_page, index, slug, bodies[entity.path]),
+                _one(entity_page, index, slug, bodies[entity.path], named[entity.path].mentioned),
                 partial(_entity_inputs, index, slug, facts),
                 "entity.html",
             )
@@ -224,7 +235,7 @@ def site_pages(index: SiteIndex, key_facts: KeyFacts) -> list[Unit]:
         *(
             Unit(
                 urls.note(slug),
-                _one(note_page, index, slug, bodies[note.path]),
+                _one(note_page, index, slug, bodies[note.path], named[note.path].mentioned),
                 partial(_note_inputs, index, slug, facts),
                 "note.html",
             )

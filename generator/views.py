@@ -145,6 +145,12 @@ def entity_card(entity: Entity, language: str) -> dict[str, str]:
     }
 
 
+def entity_cards(index: SiteIndex, slugs: Iterable[str], language: str) -> str:
+    """The hover cards of the entities a page names, as JSON for its ``<script>``; "" for none."""
+    cards = {slug: entity_card(index.entities[slug], language) for slug in slugs}
+    return json_for_script(cards) if cards else ""
+
+
 SCHEMA_TYPES = {
     "person": "Person",
     "organisation": "Organization",
@@ -248,9 +254,7 @@ def article_page(index: SiteIndex, position: int) -> PageView:
                 if not n.is_annotation
             ],
         },
-        "cards": json_for_script(
-            {s: entity_card(index.entities[s], a.language) for s in item.mentioned}
-        ),
+        "cards": entity_cards(index, item.mentioned, a.language),
         "newer": article_summary(newer) if newer else None,
         "older": article_summary(older) if older else None,
         "t_article": t,
@@ -507,7 +511,8 @@ def _backlink(item: AnnotatedArticle, slug: str) -> dict[str, Any]:
     return entry
 
 
-def entity_page(index: SiteIndex, slug: str, body_html: str) -> PageView:
+def entity_page(index: SiteIndex, slug: str, body_html: str, named: Sequence[str] = ()) -> PageView:
+    """An entity's page; ``named`` are the entities its description names (for hover cards)."""
     entity = index.entities[slug]
     refs = index.entity_refs[slug]
     t = strings(index.config.language)
@@ -555,6 +560,8 @@ def entity_page(index: SiteIndex, slug: str, body_html: str) -> PageView:
             note_summary(index.notes[note], index.config.language, index.config.timezone)
             for note in index.entity_notes.get(slug, ())
         ],
+        "cards": entity_cards(index, named, index.config.language),
+        "read_more": t["read_more"],
     }
     return PageView(url, "entity.html", data)
 
@@ -578,8 +585,9 @@ def note_summary(note: Note, language: str, tz: str) -> dict[str, Any]:
     }
 
 
-def note_page(index: SiteIndex, slug: str, body_html: str) -> PageView:
-    """A background note with its sources, entities and the articles it is attached to."""
+def note_page(index: SiteIndex, slug: str, body_html: str, named: Sequence[str] = ()) -> PageView:
+    """A background note with its sources, entities and the articles it is attached to;
+    ``named`` are the entities its text names (for hover cards)."""
     note = index.notes[slug]
     language = index.config.language
     t = strings(language)
@@ -605,6 +613,8 @@ def note_page(index: SiteIndex, slug: str, body_html: str) -> PageView:
             "entities": [_entity_ref(index.entities[e]) for e in note.entities],
         },
         "articles": [article_summary(index.articles[i]) for i in index.note_articles.get(slug, ())],
+        "cards": entity_cards(index, named, note.language),
+        "read_more": strings(note.language)["read_more"],
     }
     return PageView(url, "note.html", data)
 

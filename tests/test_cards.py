@@ -28,6 +28,14 @@ SCRIPTY = (
     "---\nname: Scriptnavn\ntype: other\n"
     'summary: "Et navn med </script> i resuméet."\n---\nTekst.\n'
 )
+NIS = (
+    "---\nname: NIS\ntype: organisation\n"
+    'summary: "Sydkoreas efterretningstjeneste."\n---\nTjenesten følger Kursk oblast tæt.\n'
+)
+INVASION_NOTE = (
+    "---\ntitle: The invasion\ndate: 2022-02-24\nlanguage: en\n---\n"
+    "Vladimir Putin ordered the full-scale invasion of Ukraine.\n"
+)
 FILLER = ["Dette afsnit er fyld, så siden kan rulle."] * 15
 LONG_BODY = "\n\n".join(
     [
@@ -51,6 +59,8 @@ def site(tmp_path_factory) -> Path:
         "content/entities/vladimir-putin.md": PUTIN,
         "content/entities/kursk-oblast.md": KURSK,
         "content/entities/scriptnavn.md": SCRIPTY,
+        "content/entities/nis.md": NIS,
+        "content/notes/invasion.md": INVASION_NOTE,
         "content/articles/2024/putin.md": article("Putin og Kursk", LONG_BODY),
         "content/articles/2024/script.md": article("Et navn", "Scriptnavn står her."),
         "content/articles/2024/english.md": article(
@@ -119,6 +129,31 @@ def test_card_text_cannot_close_the_script_element_that_holds_it(site):
     _attributes, cards = card_data(html)
     assert cards["scriptnavn"]["summary"] == "Et navn med </script> i resuméet."
     assert "\\u003c/script\\u003e" in html
+
+
+def test_an_entity_page_carries_cards_for_the_entities_its_description_names(site):
+    html = (site / "entities/nis/index.html").read_text(encoding="utf-8")
+    attributes, cards = card_data(html)
+    assert attributes == {"data-read-more": "Læs mere"}
+    assert cards == {
+        "kursk-oblast": {
+            "name": "Kursk oblast",
+            "type": "Sted",
+            "summary": "Russisk region ved grænsen til Ukraine.",
+        }
+    }
+    assert 'src="../../assets/cards.js"' in html
+
+
+def test_a_note_page_carries_cards_in_its_own_language(site):
+    attributes, cards = card_data((site / "notes/invasion/index.html").read_text(encoding="utf-8"))
+    assert attributes == {"data-read-more": "Read more"}
+    assert list(cards) == ["vladimir-putin"]
+
+
+def test_a_page_that_names_no_entity_loads_no_card_script(site):
+    html = (site / "entities/vladimir-putin/index.html").read_text(encoding="utf-8")
+    assert 'id="entity-cards"' not in html and "cards.js" not in html
 
 
 # -- cards.js in a browser --------------------------------------------------------------------
@@ -198,6 +233,18 @@ def test_keyboard_focus_shows_the_card_and_describes_the_link_by_it(browser, sit
     )
     assert card.locator("a").count() == 0
     assert page.get_attribute(PUTIN_LINK, "aria-describedby") == card.get_attribute("id")
+    page.context.close()
+
+
+@in_browser_thread
+def test_a_mention_on_an_entity_page_shows_its_card_on_focus(browser, site):
+    page = browser.new_context(viewport={"width": 1280, "height": 700}).new_page()
+    page.goto((site / "entities/nis/index.html").as_uri())
+    page.focus(KURSK_LINK)
+    card = page.locator(CARD)
+    assert card.is_visible()
+    assert card.locator(".card-name").inner_text() == "Kursk oblast"
+    assert page.get_attribute(KURSK_LINK, "aria-describedby") == card.get_attribute("id")
     page.context.close()
 
 
