@@ -15,6 +15,7 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
 from generator.render import OutputFile
@@ -61,6 +62,11 @@ def write_tree(root: Path, files: Iterable[OutputFile]) -> int:
     return count
 
 
+WRITER_THREADS = 4
+"""Threads per process that create files. Creating a file costs the disk's latency (journal,
+folder entry) more than its bandwidth, and the threads wait for it without holding the GIL."""
+
+
 class Staging:
     """A new folder beside the output folder that receives a build's files before the output
     folder changes. Worker processes that inherit it write into it too."""
@@ -71,6 +77,8 @@ class Staging:
         self.root = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-", dir=self.out.parent))
         self._root = str(self.root)
         self._made: set[str] = {self._root}
+        self._writers: tuple[int, ThreadPoolExecutor] | None = None
+        self._pending: list[Future[None]] = []
 
     def write(self, path: str, data: bytes) -> None:
         """Write one file at its path in the site. The folder is new and only this build
@@ -93,11 +101,34 @@ class Staging:
         finally:
             os.close(fd)
 
+    def write_soon(self, path: str, data: bytes) -> None:
+        """:meth:`write`, on a thread of this process, so that the work that makes the next
+        file goes on while the disk creates this one. :meth:`flush` waits for the files and
+        raises the first error that writing one of them met."""
+        check_relative(path)
+        pid = os.getpid()
+        if self._writers is None or self._writers[0] != pid:
+            # A forked worker inherits the parent's executor but none of its threads.
+            self._writers = (pid, ThreadPoolExecutor(WRITER_THREADS, "explainer-write"))
+            self._pending = []
+        self._pending.append(self._writers[1].submit(self.write, path, data))
+
+    def flush(self) -> None:
+        """Wait for the files given to :meth:`write_soon`."""
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
+
     def read(self, path: str) -> bytes:
         with open(f"{self._root}/{check_relative(path)}", "rb", buffering=0) as handle:
             return handle.read()
 
     def discard(self) -> None:
+        if self._writers is not None and self._writers[0] == os.getpid():
+            # No thread may create a file in the folder after it is gone.
+            for future in self._pending:
+                future.exception()
+            self._pending = []
         shutil.rmtree(self.root, ignore_errors=True)
 
     def swap_in(self) -> None:

@@ -343,7 +343,7 @@ class RenderJob:
                 continue
             written = old is None or old.digest != record.digest
             if written:
-                self.staging.write(path, file.data)
+                self.staging.write_soon(path, file.data)
             done.append(PageResult(path, view.url, view.template, record, written, True))
         return done
 
@@ -352,6 +352,8 @@ class RenderJob:
         file when there is a cache)."""
         links: Links = {}
         done = [self.render(number, links) for number in numbers]
+        if self.staging is not None:
+            self.staging.flush()
         targets = {target for found in links.values() for target in found}
         if self.journal is None:
             return done, targets, links

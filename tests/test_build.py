@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.output import UnsafePath, safe_relative, write_tree
+from generator.output import Staging, UnsafePath, safe_relative, write_tree
 from generator.render import OutputFile
 from tests.sitekit import article, build, tree, write_project
 
@@ -173,6 +173,25 @@ def test_output_paths_outside_the_output_folder_are_refused(path: str, tmp_path:
     with pytest.raises(UnsafePath):
         write_tree(tmp_path, [OutputFile(path, b"x")])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_files_written_on_threads_land_and_their_errors_reach_the_build(tmp_path: Path) -> None:
+    staging = Staging(tmp_path / "site")
+    for number in range(40):
+        staging.write_soon(f"{number % 3}/page-{number}/index.html", str(number).encode())
+    staging.flush()
+    assert staging.read("2/page-38/index.html") == b"38"
+    assert len(list(staging.root.glob("*/*/index.html"))) == 40
+    # A file where a folder must go: the error is raised by flush, in the build's thread.
+    staging.write("blocked", b"x")
+    staging.write_soon("blocked/index.html", b"y")
+    with pytest.raises(OSError):
+        staging.flush()
+    with pytest.raises(UnsafePath):
+        staging.write_soon("../outside.html", b"x")
+    staging.write_soon("late/index.html", b"z")
+    staging.discard()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def test_a_symlink_inside_the_output_cannot_lead_a_write_outside(tmp_path: Path) -> None:
