@@ -146,6 +146,8 @@ def measure(
     results = []
     for number in range(runs):
         scenario.prepare(number)
+        # The last build's files may still be going to disk: that is its cost, not this one's.
+        settle()
         run = run_build(project, out, [*scenario.extra, "--jobs", str(jobs)])
         if run.code != 0:
             raise SystemExit(f"{scenario.name}: the build failed:\n{run.output}")
@@ -234,7 +236,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     def clean(_number: int) -> None:
         aside(cache, trash)
         aside(out, trash)
-        settle()
 
     def nothing(_number: int) -> None:
         pass
