@@ -115,20 +115,26 @@ class Staging:
 
     def flush(self) -> None:
         """Wait for the files given to :meth:`write_soon`."""
+        error = self._wait()
+        if error is not None:
+            raise error
+
+    def _wait(self) -> BaseException | None:
+        """Wait for every file given to :meth:`write_soon` in this process, also after one
+        failed; the first error."""
+        if self._writers is None or self._writers[0] != os.getpid():
+            # Futures inherited through a fork have no thread to finish them here.
+            return None
         pending, self._pending = self._pending, []
-        for future in pending:
-            future.result()
+        errors = [future.exception() for future in pending]
+        return next((error for error in errors if error is not None), None)
 
     def read(self, path: str) -> bytes:
         with open(f"{self._root}/{check_relative(path)}", "rb", buffering=0) as handle:
             return handle.read()
 
     def discard(self) -> None:
-        if self._writers is not None and self._writers[0] == os.getpid():
-            # No thread may create a file in the folder after it is gone.
-            for future in self._pending:
-                future.exception()
-            self._pending = []
+        self._wait()  # no thread may create a file in the folder after it is gone
         shutil.rmtree(self.root, ignore_errors=True)
 
     def swap_in(self) -> None:

@@ -185,8 +185,12 @@ def test_files_written_on_threads_land_and_their_errors_reach_the_build(tmp_path
     # A file where a folder must go: the error is raised by flush, in the build's thread.
     staging.write("blocked", b"x")
     staging.write_soon("blocked/index.html", b"y")
+    for number in range(40):
+        staging.write_soon(f"after/{number}/index.html", b"z")
     with pytest.raises(OSError):
         staging.flush()
+    # flush waited for the files given after the one that failed.
+    assert len(list(staging.root.glob("after/*/index.html"))) == 40
     with pytest.raises(UnsafePath):
         staging.write_soon("../outside.html", b"x")
     staging.write_soon("late/index.html", b"z")
