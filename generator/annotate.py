@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from markdown_it.token import Token
 
@@ -37,13 +38,16 @@ class Registry:
     """Background notes and timeline days; without them articles get no notes or date links."""
 
     @classmethod
-    def build(cls, content: Content, config: SiteConfig) -> Registry:
+    def build(
+        cls, content: Content, config: SiteConfig, days: frozenset[date] | None = None
+    ) -> Registry:
+        """The registry of ``content``; ``days`` are its timeline days, if known already."""
         return cls(
             config=config,
             entities={e.slug: e for e in content.entities},
             matcher=build_entity_matcher(content.entities),
             resolve=make_resolver(content.entities),
-            notes=NoteRegistry.build(content.notes, content.articles, config),
+            notes=NoteRegistry.build(content.notes, content.articles, config, days),
         )
 
     def entity_title(self, slug: str) -> str:

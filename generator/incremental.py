@@ -147,17 +147,24 @@ def registry_changes(
     went, and the phrases a document's text must contain for any of it to matter to it: the
     names of the entities, the triggers and years of the notes, the years of the days."""
 
-    def registered(parsed: Mapping[str, Parsed], kind: type) -> dict[str, tuple[str, str, Any]]:
-        return {
-            p.value.slug: (path, p.digest, p.value)
-            for path, p in parsed.items()
-            if isinstance(p.value, kind)
-        }
+    def registered(parsed: Mapping[str, Parsed]) -> dict[type, dict[str, tuple[str, str, Any]]]:
+        found: dict[type, dict[str, tuple[str, str, Any]]] = {Entity: {}, Note: {}}
+        for path, p in parsed.items():
+            value = p.value
+            if isinstance(value, Article):
+                continue
+            kind = (
+                Entity if isinstance(value, Entity) else Note if isinstance(value, Note) else None
+            )
+            if kind is not None:
+                found[kind][value.slug] = (path, p.digest, value)
+        return found
 
     phrases: set[str] = set()
     changed: dict[type, frozenset[str]] = {}
+    registered_before, registered_after = registered(before), registered(after)
     for kind in (Entity, Note):
-        old, new = registered(before, kind), registered(after, kind)
+        old, new = registered_before[kind], registered_after[kind]
         slugs = frozenset(
             s for s in old.keys() | new.keys() if old.get(s, ())[:2] != new.get(s, ())[:2]
         )
@@ -211,14 +218,15 @@ def documents_to_annotate(
     """
     stale: list[str] = []
     probe: list[str] = []
+    entities, notes = changes.entities, changes.notes
     for path in documents.paths():
         record = previous.get(path)
         if (
             record is None
             or record.source != digests[path]
             or changes.everything
-            or changes.entities.intersection(record.mentioned)
-            or changes.notes.intersection(record.note_slugs)
+            or (entities and entities.intersection(record.mentioned))
+            or (notes and notes.intersection(record.note_slugs))
         ):
             stale.append(path)
         elif changes.phrases:
@@ -325,6 +333,10 @@ def annotate_documents(
     return results
 
 
+FEW_DOCUMENTS = 4
+"""Up to this many documents to annotate, the build compiles no pattern of every name."""
+
+
 def annotate_content(
     content: Content,
     config: SiteConfig,
@@ -343,9 +355,14 @@ def annotate_content(
     redo = set(stale)
     annotated = {p: previous.annotated[p] for p in documents.paths() if p not in redo}
     if stale:
-        registry = Registry.build(content, config)
-        for language in sorted({a.language for a in content.articles} | {config.language}):
-            registry.matcher.prepare(language)
+        registry = Registry.build(content, config, days)
+        if len(stale) > FEW_DOCUMENTS:
+            # Compiled once here rather than in every worker. A few documents are searched with
+            # patterns of only the names that occur in them (see PhraseMatcher.SMALL_FINDS).
+            for language in sorted({a.language for a in content.articles} | {config.language}):
+                registry.matcher.prepare(language)
+                if registry.notes is not None:
+                    registry.notes.matcher.prepare(language)
         annotated.update(annotate_documents(stale, documents, digests, registry, store, jobs))
     return annotated, days
 

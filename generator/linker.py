@@ -50,22 +50,20 @@ class _Node:
 
 
 class _Trie:
-    """Phrases and their keys, and a regex for them shaped like their character trie."""
+    """Phrases and their keys, and regexes for them shaped like their character trie."""
 
     def __init__(self) -> None:
-        self.root = _Node()
         self.keys: dict[str, str] = {}
         self.matched: dict[str, str] = {}
         """Keys of phrases as written, as :meth:`key` found them."""
+        self.heads: dict[str, list[str]] = {}
+        """The phrases by their head: the word characters they start with (see :func:`_head`)."""
 
     def add(self, phrase: str, key: str) -> None:
         if phrase in self.keys:
             return
         self.keys[phrase] = key
-        node = self.root
-        for ch in phrase:
-            node = node.children.setdefault(ch, _Node())
-        node.phrase = phrase
+        self.heads.setdefault(_head(phrase), []).append(phrase)
 
     def key(self, written: str) -> str:
         """The key of a phrase as matched, with its whitespace and any suffix."""
@@ -79,8 +77,26 @@ class _Trie:
                 return self.keys[candidate]
         raise AssertionError(f"matched {written!r} is no known phrase")  # pragma: no cover
 
-    def compile(self, rules: str, capitals: bool) -> re.Pattern[str] | None:
-        """A pattern for the longest phrase at a word start, shaped like the trie.
+    def candidates(self, text: str) -> frozenset[str]:
+        """The phrases that can match in ``text``: those whose head is one of its words.
+
+        A match starts at a word start, and its phrase's head is followed by a character that
+        is no word character, or ends the phrase. So the word of ``text`` at a match is the
+        head, or the head and a genitive "s" (an apostrophe is no word character).
+        """
+        heads = self.heads
+        found: list[str] = list(heads.get("", ()))
+        for word in set(_WORDS.findall(text)):
+            found += heads.get(word, ())
+            if word.endswith("s"):
+                found += heads.get(word[:-1], ())
+        return frozenset(found)
+
+    def compile(
+        self, rules: str, capitals: bool, phrases: Iterable[str] | None = None
+    ) -> re.Pattern[str] | None:
+        """A pattern for the longest phrase at a word start, shaped like the trie of
+        ``phrases`` (all phrases if None).
 
         At each node the branches for longer phrases come before the end of a shorter one, so
         the longest phrase that is followed by a suffix and a word boundary wins. Sibling
@@ -92,7 +108,16 @@ class _Trie:
         check follows the first character, so that the pattern opens with a set of characters
         that the engine scans for without trying a match at every position.
         """
-        if not self.keys:
+        root = _Node()
+        for phrase in self.keys if phrases is None else phrases:
+            node = root
+            for ch in phrase:
+                child = node.children.get(ch)
+                if child is None:
+                    child = node.children[ch] = _Node()
+                node = child
+            node.phrase = phrase
+        if not root.children:
             return None
 
         def node_regex(node: _Node, at_start: bool) -> str:
@@ -110,9 +135,20 @@ class _Trie:
                 branches.append("")  # a phrase may end here, if no longer one matches
             return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
-        trie = node_regex(self.root, at_start=True)
+        trie = node_regex(root, at_start=True)
         end = _SUFFIXES.get(rules, "") + _BOUNDARY
         return re.compile(trie + end if capitals else _WORD_START + trie + end)
+
+
+_WORDS = re.compile(r"\w+")
+_HEAD = re.compile(r"\w*")
+
+
+def _head(phrase: str) -> str:
+    """The word characters a phrase starts with: "Kim" of "Kim Jong-un", "" of "#MeToo"."""
+    found = _HEAD.match(phrase)
+    assert found is not None
+    return found.group()
 
 
 def _normalise(phrase: str) -> str:
@@ -143,6 +179,12 @@ def _lower(text: str) -> str:
 _Patterns = tuple[re.Pattern[str] | None, re.Pattern[str] | None]
 
 
+def _rules(language: str) -> str:
+    """The inflection rules of a language (a key of ``_SUFFIXES``), or "" for none."""
+    rules = language.split("-")[0].lower()
+    return rules if rules in _SUFFIXES else ""
+
+
 class PhraseMatcher:
     """Finds whole-word phrases in text, the longest first; built once, used for every text.
 
@@ -154,6 +196,11 @@ class PhraseMatcher:
     genitives are part of a match; a hyphenated compound tail ("Kursk-regionen") is not. When
     two keys claim the same phrase, the first one given wins.
     """
+
+    SMALL_FINDS = 256
+    """Texts searched with patterns of only the phrases that can match in them, before the
+    patterns of every phrase are compiled: a build that annotates a few articles finds their
+    mentions without compiling a pattern of thousands of phrases (tens of milliseconds)."""
 
     def __init__(self, phrases: Iterable[tuple[str, str]], *, ignore_case: bool = False) -> None:
         self._exact = _Trie()
@@ -167,21 +214,22 @@ class PhraseMatcher:
             else:
                 self._exact.add(phrase, key)
         self._patterns: dict[str, _Patterns] = {}
+        self._small_finds = self.SMALL_FINDS
+        self._small: dict[tuple[str, bool, frozenset[str]], re.Pattern[str] | None] = {}
 
     def __len__(self) -> int:
         return len(self._exact.keys) + len(self._folded.keys)
 
     def prepare(self, language: str) -> None:
-        """Compile the patterns for a language now rather than on its first ``find``."""
+        """Compile the patterns for a language now rather than when the texts searched with
+        patterns of their own phrases run out (see :attr:`SMALL_FINDS`)."""
         self._patterns_for(language)
 
     def _patterns_for(self, language: str) -> _Patterns:
         known = self._patterns.get(language)
         if known is not None:
             return known
-        rules = language.split("-")[0].lower()
-        if rules not in _SUFFIXES:
-            rules = ""
+        rules = _rules(language)
         if rules not in self._patterns:
             self._patterns[rules] = (
                 self._exact.compile(rules, capitals=True),
@@ -189,6 +237,21 @@ class PhraseMatcher:
             )
         self._patterns[language] = self._patterns[rules]
         return self._patterns[language]
+
+    def _small_pattern(
+        self, trie: _Trie, text: str, rules: str, capitals: bool
+    ) -> re.Pattern[str] | None:
+        """The pattern of the phrases of ``trie`` that can match in ``text``: it finds what the
+        pattern of all of them would."""
+        phrases = trie.candidates(text)
+        if not phrases:
+            return None
+        cache_key = (rules, capitals, phrases)
+        if cache_key not in self._small:
+            if len(self._small) >= 1024:
+                self._small.clear()
+            self._small[cache_key] = trie.compile(rules, capitals, sorted(phrases))
+        return self._small[cache_key]
 
     def find(self, text: str, language: str) -> list[PhraseMatch]:
         """Non-overlapping matches of the longest phrases, left to right.
@@ -199,9 +262,15 @@ class PhraseMatcher:
         searched again from the winner's end: the match of a pattern at a given start does not
         depend on where its search began, so this finds what a search from every start would.
         """
-        exact, folded = self._patterns_for(language)
+        lowered = _lower(text) if self._folded.keys else ""
+        if language in self._patterns or self._small_finds <= 0:
+            exact, folded = self._patterns_for(language)
+        else:
+            self._small_finds -= 1
+            rules = _rules(language)
+            exact = self._small_pattern(self._exact, text, rules, capitals=True)
+            folded = self._small_pattern(self._folded, lowered, rules, capitals=False)
         if folded is not None:
-            lowered = _lower(text)
             search_folded = folded.search
             next_folded = search_folded(lowered)
         else:

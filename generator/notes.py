@@ -22,7 +22,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -97,8 +97,14 @@ class NoteRegistry:
 
     @classmethod
     def build(
-        cls, notes: Sequence[Note], articles: Sequence[Article], config: SiteConfig
+        cls,
+        notes: Sequence[Note],
+        articles: Sequence[Article],
+        config: SiteConfig,
+        days: frozenset[date] | None = None,
     ) -> NoteRegistry:
+        """The registry of ``notes``; ``days`` are their and the articles' timeline days, if
+        they are known already."""
         ordered = sorted(notes, key=lambda n: (n.date, n.slug))
         by_trigger: dict[str, list[str]] = {}
         by_date: dict[date, list[str]] = {}
@@ -109,18 +115,40 @@ class NoteRegistry:
                 if note.slug not in slugs:
                     slugs.append(note.slug)
         matcher = PhraseMatcher(((key, key) for key in by_trigger), ignore_case=True)
-        for language in sorted({a.language for a in articles}):
-            matcher.prepare(language)
         return cls(
             notes={n.slug: n for n in ordered},
             matcher=matcher,
             by_trigger={k: tuple(v) for k, v in by_trigger.items()},
             by_date={k: tuple(v) for k, v in by_date.items()},
-            days=frozenset(timeline_days(ordered, articles, config.timezone)),
-            summaries={n.slug: render_summary(n.body, config.allow_html) for n in ordered},
+            days=frozenset(timeline_days(ordered, articles, config.timezone))
+            if days is None
+            else days,
+            summaries=_Summaries({n.slug: n.body for n in ordered}, config.allow_html),
             timezone=config.timezone,
             allow_html=config.allow_html,
         )
+
+
+class _Summaries(Mapping[str, tuple[str, bool]]):
+    """Each note's :func:`render_summary`, rendered when first asked for: a build that
+    annotates a few articles renders the summaries of the notes they show, not of all notes."""
+
+    def __init__(self, bodies: Mapping[str, str], allow_html: bool) -> None:
+        self._bodies = bodies
+        self._allow_html = allow_html
+        self._done: dict[str, tuple[str, bool]] = {}
+
+    def __getitem__(self, slug: str) -> tuple[str, bool]:
+        done = self._done.get(slug)
+        if done is None:
+            done = self._done[slug] = render_summary(self._bodies[slug], self._allow_html)
+        return done
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._bodies)
+
+    def __len__(self) -> int:
+        return len(self._bodies)
 
 
 def timeline_days(notes: Iterable[Note], articles: Iterable[Article], timezone: str) -> set[date]:

@@ -6,6 +6,7 @@ out) and ``linking.yaml`` (Markdown in, HTML, mentions and diagnostics out).
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
@@ -88,11 +89,67 @@ MATCHING = load("matching.yaml")
 FIXTURE_MATCHER = PhraseMatcher((phrase, key) for phrase, key in MATCHING["phrases"])
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["own-phrases", "all-phrases"])
 @pytest.mark.parametrize("case", MATCHING["cases"], ids=lambda case: case["name"])
-def test_phrase_matcher_finds_what_the_fixture_expects(case: dict[str, Any]) -> None:
-    text = case["text"]
-    found = FIXTURE_MATCHER.find(text, case.get("language", "da"))
+def test_phrase_matcher_finds_what_the_fixture_expects(
+    case: dict[str, Any], compiled: bool
+) -> None:
+    """Both ways of searching: with patterns of the phrases that occur in the text (as a build
+    of a few articles does) and with the patterns of all phrases (as a whole build does)."""
+    text, language = case["text"], case.get("language", "da")
+    matcher = PhraseMatcher((phrase, key) for phrase, key in MATCHING["phrases"])
+    if compiled:
+        matcher.prepare(language)
+    found = matcher.find(text, language)
     assert [[text[m.start : m.end], m.key] for m in found] == case["matches"]
+
+
+def test_searching_with_the_phrases_of_the_text_finds_what_all_phrases_find() -> None:
+    """Random phrases and texts from a few syllables, so that heads, genitives, hyphens,
+    apostrophes, case and whitespace meet in every combination."""
+    rng = random.Random(7)
+    syllables = [
+        "Kur",
+        "sk",
+        "kur",
+        "NIS",
+        "nis",
+        "s",
+        "Ruslan",
+        "d",
+        "Kim",
+        "jong",
+        "un",
+        "a",
+        "#a",
+    ]
+    joins = ["", "", " ", "-", "'", "’"]
+
+    def phrase() -> str:
+        parts = [rng.choice(syllables) for _ in range(rng.randint(1, 3))]
+        return "".join(p + rng.choice(joins) for p in parts[:-1]) + parts[-1]
+
+    for language in ("da", "en", "de"):
+        phrases = [(phrase(), f"key{i}") for i in range(40)]
+        few = PhraseMatcher(phrases)
+        few.SMALL_FINDS = 10**9
+        every = PhraseMatcher(phrases)
+        every.prepare(language)
+        for _ in range(400):
+            words = [phrase() for _ in range(rng.randint(1, 12))]
+            text = "".join(
+                w + rng.choice([" ", "  ", "\n", ", ", "s ", "'s ", "-", ". "]) for w in words
+            )
+            assert few.find(text, language) == every.find(text, language), (text, phrases)
+
+
+def test_the_matcher_compiles_all_phrases_once_it_has_searched_many_texts() -> None:
+    matcher = PhraseMatcher([("Kursk", "kursk"), ("Putin", "putin")])
+    for _ in range(PhraseMatcher.SMALL_FINDS):
+        assert [m.key for m in matcher.find("Putin i Kursk", "da")] == ["putin", "kursk"]
+    assert "da" not in matcher._patterns
+    assert [m.key for m in matcher.find("Kursks Putin", "da")] == ["kursk", "putin"]
+    assert "da" in matcher._patterns
 
 
 def test_a_match_gives_the_span_of_the_text_as_written_and_the_key() -> None:
