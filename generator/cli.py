@@ -6,10 +6,12 @@ Exit codes: 0 success, 1 content errors, 2 usage errors.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from generator import __version__
 from generator.build import BuildOptions, BuildResult, build
@@ -326,3 +328,19 @@ def main(
     except KeyboardInterrupt:
         print("interrupted", file=err)
         return 130
+
+
+def run() -> NoReturn:
+    """The ``explainer`` command: :func:`main`, then end the process without freeing its memory.
+
+    A build of a large archive holds millions of objects. Freeing them one by one as the
+    interpreter shuts down takes 60–100 ms, a tenth of a one-article rebuild. When ``main``
+    returns there is nothing left to clean up (the output is written, worker pools are joined,
+    temporary folders are removed), so the process ends once its output is flushed, as mypy's
+    does. Tests call :func:`main` itself.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)

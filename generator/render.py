@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from jinja2 import (
     Environment,
@@ -153,7 +153,7 @@ def sitemap(config: SiteConfig, pages: Iterable[tuple[str, str]]) -> OutputFile:
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
     ]
     for url, lastmod in pages:
-        loc = escape(urls.absolute(config.base_url, url))
+        loc = html.escape(urls.absolute(config.base_url, url), quote=False)
         extra = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
         lines.append(f"<url><loc>{loc}</loc>{extra}</url>")
     lines.append("</urlset>")

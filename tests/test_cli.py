@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from generator.scaffold import run_new
-from tests.sitekit import run_cli, tree
+from tests.sitekit import article, run_cli, tree, write_project
 
 FIXTURE = Path(__file__).parent / "fixtures" / "serve_site"
 ARTICLE = "content/articles/1998/bilerne-kan-nu-koere-over-storebaelt.md"
@@ -299,3 +302,43 @@ def test_new_with_a_broken_site_yaml_reports_it_and_exits_with_code_1(project: P
     code, out, err = run_cli("new", "-C", str(project), "Broen")
     assert (code, out) == (1, "")
     assert err == "content/site.yaml:2: error: invalid YAML: did not find expected node content\n"
+
+
+def test_the_command_ends_with_its_output_flushed_and_nothing_left_behind(tmp_path: Path) -> None:
+    """``python -m generator`` (and the ``explainer`` script) end the process without freeing
+    memory: every line must still reach the terminal, with the exit code, and no temporary
+    file may be left behind, with workers and search or without."""
+    project = write_project(
+        tmp_path / "arkiv",
+        {f"content/articles/2024/a{i}.md": article(f"Artikel {i}") for i in range(12)},
+    )
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    # Buffered output, as in a pipe: what is not flushed before the end is lost.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env["TMPDIR"] = str(temporary)
+
+    def command(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "generator", *args, "-C", str(project)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+
+    built = command("build", "--jobs", "2")
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.strip().startswith("built ")
+    assert (project / "site/index.html").is_file()
+    broken = project / "content/articles/2024/a3.md"
+    broken.write_text("---\ntitle: [\n---\nTekst.\n", encoding="utf-8")
+    (project / "content/articles/2024/a7.md").write_text("Ingen front matter.\n", encoding="utf-8")
+    failed = command("build", "--jobs", "2")
+    assert failed.returncode == 1
+    assert "content/articles/2024/a3.md:" in failed.stderr
+    assert "content/articles/2024/a7.md:" in failed.stderr
+    assert failed.stdout.startswith("build failed: 2 error(s)")
+    assert list(temporary.iterdir()) == []
+    left = [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp") or ".new-" in p.name]
+    assert left == []

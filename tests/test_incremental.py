@@ -732,3 +732,12 @@ def test_stored_html_is_compacted_when_most_of_it_belongs_to_deleted_articles(
     assert build(BuildOptions(project, out, jobs=1, search=False)).ok
     _result, expected = clean_build(project, tmp_path / "clean")
     assert tree(out) == expected
+
+
+def test_the_cache_is_keyed_by_the_installed_versions_of_the_libraries() -> None:
+    """The versions are read without importlib.metadata where the modules allow it (MarkupSafe
+    has no ``__version__``: its ``.dist-info`` folder gives it), and must agree with it."""
+    from importlib import metadata
+
+    for name, module in cache._LIBRARIES.items():
+        assert cache.library_version(name, module) == metadata.version(name), name
