@@ -306,9 +306,16 @@ class Annotated:
     """The entities an article names, in order."""
     first: bytes = b""
     """The first mention of each of them, as :func:`pack_mentions` packs them."""
-    mentions_key: str = ""
-    """A digest of what the pages of the entities it names show of ``first``: each mention's
-    entity and context (not its line, which an edit above it changes)."""
+    backlink: str = ""
+    """A digest of the article as entity pages list it: ``summary``, and what they show of
+    ``first`` (each mention's entity and context, not its line, which an edit above it
+    changes)."""
+    full: str = ""
+    """A digest of everything an article shows: its URL, its source and ``output``."""
+    entry: str = ""
+    """A digest of an article as a feed entry without its text: its URL and its source."""
+    timeline: str = ""
+    """A digest of what the timeline shows of an article: slug, title, URL and time."""
 
     @property
     def mentioned(self) -> tuple[str, ...]:
@@ -446,27 +453,29 @@ def save_state(folder: Path, state: State, previous: State) -> None:
     """Write the state: the shards whose documents differ from ``previous``, then the head.
     Fragment packs and link files that it no longer uses are deleted."""
     (folder / "documents").mkdir(parents=True, exist_ok=True)
+    # The shards to write: those not written with the previous head, and those holding a
+    # document that is not the very object read from it (made again, added or removed).
+    changed = {n for n in range(SHARDS) if n not in previous.shards}
+    for new, old in ((state.parsed, previous.parsed), (state.annotated, previous.annotated)):
+        get = old.get
+        changed.update(_shard(path) for path, value in new.items() if get(path) is not value)
+        changed.update(_shard(path) for path in old.keys() - new.keys())
     groups: dict[int, tuple[dict[str, Parsed], dict[str, Annotated]]] = {
-        n: ({}, {}) for n in range(SHARDS)
+        n: ({}, {}) for n in changed
     }
-    for path, parsed in state.parsed.items():
-        groups[_shard(path)][0][path] = parsed
-    for path, annotated in state.annotated.items():
-        groups[_shard(path)][1][path] = annotated
-    before: dict[int, tuple[dict[str, Parsed], dict[str, Annotated]]] = {
-        n: ({}, {}) for n in range(SHARDS)
-    }
-    for path, parsed in previous.parsed.items():
-        before[_shard(path)][0][path] = parsed
-    for path, annotated in previous.annotated.items():
-        before[_shard(path)][1][path] = annotated
-    shards = {}
+    if changed:
+        for path, parsed in state.parsed.items():
+            group = groups.get(_shard(path))
+            if group is not None:
+                group[0][path] = parsed
+        for path, annotated in state.annotated.items():
+            group = groups.get(_shard(path))
+            if group is not None:
+                group[1][path] = annotated
+    shards = {n: token for n, token in previous.shards.items() if n not in changed}
     with collector_paused():
-        for number, (parsed, annotated) in groups.items():
-            old = before[number]
-            if number in previous.shards and _same(parsed, old[0]) and _same(annotated, old[1]):
-                shards[number] = previous.shards[number]
-                continue
+        for number in sorted(changed):
+            parsed, annotated = groups[number]
             token = secrets.token_hex(8)
             data = pickle.dumps((token, parsed, annotated), protocol=5)
             _write_atomically(folder / "documents" / f"{number:02d}.pickle", data)
@@ -488,11 +497,6 @@ def save_state(folder: Path, state: State, previous: State) -> None:
             for path in (folder / kind).iterdir():
                 if path.name not in keep and not path.name.startswith("."):
                     path.unlink(missing_ok=True)
-
-
-def _same(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
-    """The same entries, as the same objects: documents that were reused, not made again."""
-    return new.keys() == old.keys() and all(new[k] is old[k] for k in new)
 
 
 def template_folder(folder: Path) -> Path:

@@ -267,22 +267,30 @@ def annotate_document(
         for mention in item.mentions:
             first.setdefault(mention.slug, mention)
         packed = pack_mentions(first.values())
+        output = digest(
+            item.lead_html,
+            item.body_html,
+            repr([mention_fields(m) for m in item.mentions]),
+            repr(item.notes),
+        )
+        summary = digest(repr(article_summary(item)))
+        article = item.article
         return Annotated(
             source=source_digest,
             notes=item.notes,
             diagnostics=item.diagnostics,
-            output=digest(
-                item.lead_html,
-                item.body_html,
-                repr([mention_fields(m) for m in item.mentions]),
-                repr(item.notes),
-            ),
-            summary=digest(repr(article_summary(item))),
+            output=output,
+            summary=summary,
             fragment=store.put(item.lead_html, item.body_html, item.mentions),
             named=tuple(first),
             first=packed,
             # What the pages of the entities it names show of it (views.entity_page).
-            mentions_key=digest(repr([(m.slug, m.context) for m in first.values()])),
+            backlink=digest(summary, repr([(m.slug, m.context) for m in first.values()])),
+            full=digest(item.url, source_digest, output),
+            entry=digest(item.url, source_digest),
+            timeline=digest(
+                repr((article.slug, article.title, item.url, article.date.isoformat()))
+            ),
         )
     if path in documents.entities:
         entity = documents.entities[path]

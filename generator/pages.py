@@ -75,15 +75,14 @@ class Facts:
         records = [facts.annotated[item.article.path] for item in index.articles]
         self.summary = [record.summary for record in records]
         """Each article as a list entry."""
-        self.backlink = [f"{r.summary} {r.mentions_key}" for r in records]
+        self.backlink = [record.backlink for record in records]
         """Each article as a list entry with its first mentions."""
-        self.full = [
-            f"{item.url} {facts.sources[item.article.path]} {record.output}"
-            for item, record in zip(index.articles, records, strict=True)
-        ]
+        self.full = [record.full for record in records]
         """Each article with everything it shows."""
-        self.entry = [f"{item.url} {facts.sources[item.article.path]}" for item in index.articles]
+        self.entry = [record.entry for record in records]
         """Each article as a feed entry without its text: its URL and its source."""
+        self.timeline = [record.timeline for record in records]
+        """What the timeline shows of each article."""
         self.entity = {slug: facts.sources[e.path] for slug, e in index.entities.items()}
         self.note = {slug: facts.sources[n.path] for slug, n in index.notes.items()}
         self.body = {
@@ -177,14 +176,7 @@ def _note_inputs(index: SiteIndex, slug: str, facts: Facts) -> list[str]:
 def _timeline_inputs(index: SiteIndex, facts: Facts) -> list[str]:
     """What :func:`views.timeline_page` reads: every note, and each article's slug, title, URL
     and time."""
-    return [
-        "timeline",
-        *facts.note.values(),
-        *(
-            repr((item.article.slug, item.article.title, item.url, item.article.date.isoformat()))
-            for item in index.articles
-        ),
-    ]
+    return ["timeline", *facts.note.values(), *facts.timeline]
 
 
 def _listing_units(index: SiteIndex, listing: Listing, facts: Facts) -> Iterator[Unit]:

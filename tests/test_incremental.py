@@ -741,3 +741,34 @@ def test_the_cache_is_keyed_by_the_installed_versions_of_the_libraries() -> None
 
     for name, module in cache._LIBRARIES.items():
         assert cache.library_version(name, module) == metadata.version(name), name
+
+
+def test_the_cache_writes_again_only_the_shards_of_documents_that_changed(tmp_path: Path) -> None:
+    files = {f"content/articles/2024/a{i:02d}.md": article(f"Artikel {i}") for i in range(40)}
+    project = write_project(tmp_path / "project", files)
+    out, documents = tmp_path / "site", project / CACHE_DIR / "documents"
+
+    def shards() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in documents.glob("*.pickle")}
+
+    def rewritten(before: dict[str, bytes]) -> set[int]:
+        return {int(name[:2]) for name, data in shards().items() if before.get(name) != data}
+
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    before = shards()
+    assert len(before) == cache.SHARDS
+    edited, removed = "content/articles/2024/a07.md", "content/articles/2024/a23.md"
+    assert cache._shard(edited) != cache._shard(removed)
+    (project / edited).write_text(article("Artikel 7", body="Ny tekst."), encoding="utf-8")
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    assert rewritten(before) == {cache._shard(edited)}
+    before = shards()
+    (project / removed).unlink()
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    assert rewritten(before) == {cache._shard(removed)}
+    state = cache.load_state(project / CACHE_DIR)
+    assert cache.load_documents(project / CACHE_DIR, state)
+    assert removed not in state.parsed and removed not in state.annotated
+    assert state.parsed[edited].value.title == "Artikel 7" and len(state.parsed) == 39
+    assert build(BuildOptions(project, out, jobs=1, search=False)).changed == ()
+    assert rewritten(before) == {cache._shard(removed)}
