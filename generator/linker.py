@@ -202,7 +202,13 @@ class PhraseMatcher:
     patterns of every phrase are compiled: a build that annotates a few articles finds their
     mentions without compiling a pattern of thousands of phrases (tens of milliseconds)."""
 
-    def __init__(self, phrases: Iterable[tuple[str, str]], *, ignore_case: bool = False) -> None:
+    def __init__(
+        self,
+        phrases: Iterable[tuple[str, str]],
+        *,
+        ignore_case: bool = False,
+        small_finds: int = SMALL_FINDS,
+    ) -> None:
         self._exact = _Trie()
         self._folded = _Trie()
         for phrase, key in phrases:
@@ -214,7 +220,7 @@ class PhraseMatcher:
             else:
                 self._exact.add(phrase, key)
         self._patterns: dict[str, _Patterns] = {}
-        self._small_finds = self.SMALL_FINDS
+        self._small_finds = small_finds
         self._small: dict[tuple[str, bool, frozenset[str]], re.Pattern[str] | None] = {}
 
     def __len__(self) -> int:

@@ -131,8 +131,7 @@ def test_searching_with_the_phrases_of_the_text_finds_what_all_phrases_find() ->
 
     for language in ("da", "en", "de"):
         phrases = [(phrase(), f"key{i}") for i in range(40)]
-        few = PhraseMatcher(phrases)
-        few.SMALL_FINDS = 10**9
+        few = PhraseMatcher(phrases, small_finds=10**9)
         every = PhraseMatcher(phrases)
         every.prepare(language)
         for _ in range(400):
@@ -141,6 +140,7 @@ def test_searching_with_the_phrases_of_the_text_finds_what_all_phrases_find() ->
                 w + rng.choice([" ", "  ", "\n", ", ", "s ", "'s ", "-", ". "]) for w in words
             )
             assert few.find(text, language) == every.find(text, language), (text, phrases)
+        assert not few._patterns
 
 
 def test_the_matcher_compiles_all_phrases_once_it_has_searched_many_texts() -> None:
