@@ -30,8 +30,10 @@ from generator.views import (
     PageView,
     archive_page,
     article_page,
+    entity_chunk,
     entity_index_page,
     entity_page,
+    entity_page_count,
     feed_specs,
     feed_view,
     home_listing,
@@ -117,18 +119,27 @@ def _article_inputs(index: SiteIndex, position: int, facts: Facts) -> list[str]:
     ]
 
 
-def _entity_inputs(index: SiteIndex, slug: str, facts: Facts) -> list[str]:
-    """What :func:`views.entity_page` reads: the entity and its description, the articles that
-    name it as list entries with their first mentions, its related entities and notes, and the
-    entities its description names (their hover cards)."""
-    refs = index.entity_refs[slug]
+def _entity_inputs(index: SiteIndex, slug: str, number: int, facts: Facts) -> list[str]:
+    """What :func:`views.entity_page` reads for page ``number``: the entity, the number of
+    pages, and the articles on the page as list entries with their first mentions; on the first
+    page also its description, related entities and notes, and the entities its description
+    names (their hover cards)."""
     backlink = facts.backlink
-    return [
+    about, mentioned = entity_chunk(index, slug, number)
+    inputs = [
         "entity",
         facts.entity[slug],
+        str(number),
+        str(entity_page_count(index, slug)),
+        " ".join([backlink[i] for i in about]),
+        " ".join([backlink[i] for i in mentioned]),
+    ]
+    if number > 1:
+        return inputs
+    refs = index.entity_refs[slug]
+    return [
+        *inputs,
         facts.body[index.entities[slug].path],
-        " ".join([backlink[i] for i in refs.about]),
-        " ".join([backlink[i] for i in refs.mentioned]),
         " ".join([f"{facts.entity[o]} {n}" for o, n in refs.related]),
         " ".join([facts.note[n] for n in index.entity_notes.get(slug, ())]),
         *(facts.entity[s] for s in facts.named[index.entities[slug].path]),
@@ -217,12 +228,20 @@ def site_pages(index: SiteIndex, key_facts: KeyFacts) -> list[Unit]:
         Unit(urls.ENTITIES, _one(entity_index_page, index)),
         *(
             Unit(
-                urls.entity(slug),
-                _one(entity_page, index, slug, bodies[entity.path], named[entity.path].mentioned),
-                partial(_entity_inputs, index, slug, facts),
+                urls.paginated(urls.entity(slug), number),
+                _one(
+                    entity_page,
+                    index,
+                    slug,
+                    bodies[entity.path],
+                    named[entity.path].mentioned,
+                    number,
+                ),
+                partial(_entity_inputs, index, slug, number, facts),
                 "entity.html",
             )
             for slug, entity in index.entities.items()
+            for number in range(1, entity_page_count(index, slug) + 1)
         ),
         *(
             Unit(

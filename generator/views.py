@@ -511,13 +511,77 @@ def _backlink(item: AnnotatedArticle, slug: str) -> dict[str, Any]:
     return entry
 
 
-def entity_page(index: SiteIndex, slug: str, body_html: str, named: Sequence[str] = ()) -> PageView:
-    """An entity's page; ``named`` are the entities its description names (for hover cards)."""
+def entity_page_count(index: SiteIndex, slug: str) -> int:
+    """How many pages an entity's page takes: its articles, ``page_size`` to a page."""
+    return _pages(index.entity_refs[slug].count, index.config.page_size)
+
+
+def entity_chunk(index: SiteIndex, slug: str, number: int) -> tuple[Sequence[int], Sequence[int]]:
+    """The articles on page ``number`` of an entity's page: those about it, then those that
+    mention it, as indexes into the site's articles, ``page_size`` to a page."""
+    refs = index.entity_refs[slug]
+    size = index.config.page_size
+    start, end = (number - 1) * size, number * size
+    split = len(refs.about)
+    return refs.about[start:end], refs.mentioned[max(0, start - split) : max(0, end - split)]
+
+
+def entity_page(
+    index: SiteIndex, slug: str, body_html: str, named: Sequence[str] = (), number: int = 1
+) -> PageView:
+    """Page ``number`` (from 1) of an entity's page; ``named`` are the entities its description
+    names (for hover cards). The first page has the description, facts, related entities and
+    notes; every page lists its share of the articles that name the entity, ``page_size`` to a
+    page, as listings do, so that an entity named in thousands of articles stays light on a
+    phone."""
     entity = index.entities[slug]
     refs = index.entity_refs[slug]
     t = strings(index.config.language)
-    url = urls.entity(slug)
-    crumbs = _crumbs(index, (t["entities"], urls.ENTITIES), (entity.name, url))
+    first = urls.entity(slug)
+    url = urls.paginated(first, number)
+    total = entity_page_count(index, slug)
+    crumbs = _crumbs(index, (t["entities"], urls.ENTITIES), (entity.name, first))
+    about, mentioned = entity_chunk(index, slug, number)
+    pagination = {
+        "number": number,
+        "total": total,
+        "newer": urls.paginated(first, number - 1) if number > 1 else None,
+        "older": urls.paginated(first, number + 1) if number < total else None,
+        "label": t["page_of"].format(page=number, pages=total),
+        # About the entity first, then the others: not one run from newest to oldest.
+        "by_date": False,
+    }
+    feeds = [
+        {"title": index.config.title, "url": urls.FEED},
+        {"title": t["feed_of"].format(title=entity.name), "url": urls.entity_feed(slug)},
+    ]
+    if number > 1:
+        return PageView(
+            url,
+            "entity.html",
+            {
+                "page": _page(
+                    index,
+                    url,
+                    f"{entity.name} – {pagination['label']}",
+                    description=entity.summary or index.config.description,
+                    breadcrumbs=crumbs,
+                    current="entities",
+                    feeds=feeds,
+                    jsonld=[breadcrumb_jsonld(index, crumbs)],
+                ),
+                "entity": {
+                    "slug": slug,
+                    "name": entity.name,
+                    "type": t[f"type_{entity.type}"],
+                    "url": first,
+                    "feed": urls.entity_feed(slug),
+                },
+                "about": [_backlink(index.articles[i], slug) for i in about],
+                "mentioned": [_backlink(index.articles[i], slug) for i in mentioned],
+                "pagination": pagination,
+            },
+        )
     schema = _schema_entity(entity, index.config.base_url)
     schema["@context"] = "https://schema.org"
     if entity.summary:
@@ -530,10 +594,7 @@ def entity_page(index: SiteIndex, slug: str, body_html: str, named: Sequence[str
             description=entity.summary or index.config.description,
             breadcrumbs=crumbs,
             current="entities",
-            feeds=[
-                {"title": index.config.title, "url": urls.FEED},
-                {"title": t["feed_of"].format(title=entity.name), "url": urls.entity_feed(slug)},
-            ],
+            feeds=feeds,
             jsonld=[schema, breadcrumb_jsonld(index, crumbs)],
             og_type="profile" if entity.type == "person" else "website",
         ),
@@ -549,10 +610,12 @@ def entity_page(index: SiteIndex, slug: str, body_html: str, named: Sequence[str
             else None,
             "links": [{"title": link.title, "url": link.url} for link in entity.links],
             "aliases": list(entity.aliases),
+            "url": first,
             "feed": urls.entity_feed(slug),
         },
-        "about": [_backlink(index.articles[i], slug) for i in refs.about],
-        "mentioned": [_backlink(index.articles[i], slug) for i in refs.mentioned],
+        "about": [_backlink(index.articles[i], slug) for i in about],
+        "mentioned": [_backlink(index.articles[i], slug) for i in mentioned],
+        "pagination": pagination,
         "related": [
             {**_entity_ref(index.entities[other]), "count": count} for other, count in refs.related
         ],

@@ -100,3 +100,60 @@ def test_each_entity_has_an_atom_feed_of_the_articles_that_name_it(site: Path) -
     feed = (site / "entities/vladimir-putin/feed.xml").read_text()
     assert feed.count("<entry>") == 2
     assert "<title>Putin taler</title>" in feed
+
+
+PAGED_YAML = 'title: "Testarkiv"\nlanguage: da\npage_size: 2\nbase_url: "https://arkiv.example/"\n'
+
+
+@pytest.fixture(scope="module")
+def paged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Kursk named in five articles (two of them about it), two to a page."""
+    root = tmp_path_factory.mktemp("paged")
+    files = {
+        "content/entities/kursk.md": entity("Kursk", "place"),
+        "content/entities/nis.md": entity("NIS", "organisation"),
+    }
+    for day, about in ((1, "[kursk]"), (2, "[]"), (3, "[kursk]"), (4, "[]"), (5, "[]")):
+        files[f"content/articles/2024/k{day}.md"] = art(
+            f"Kursk dag {day}", f"2024-11-0{day}", f"Nyt fra Kursk, dag {day}. NIS.", about
+        )
+    project = write_project(root / "p", files, site_yaml=PAGED_YAML)
+    code, _out, err = build(project, root / "site")
+    assert code == 0, err
+    return root / "site"
+
+
+def test_an_entity_named_in_many_articles_has_its_list_on_pages_of_page_size(paged: Path) -> None:
+    """As Wikipedia's "What links here" and Hugo's term pages do: the first page has the
+    entity and the first articles, the others the rest, each article once, about it first."""
+    pages = [
+        (paged / path).read_text(encoding="utf-8")
+        for path in (
+            "entities/kursk/index.html",
+            "entities/kursk/page/2/index.html",
+            "entities/kursk/page/3/index.html",
+        )
+    ]
+    assert not (paged / "entities/kursk/page/4").exists()
+    titles = [re.findall(r"<h3><a [^>]*>(Kursk dag \d)</a>", page) for page in pages]
+    assert titles == [
+        ["Kursk dag 3", "Kursk dag 1"],
+        ["Kursk dag 5", "Kursk dag 4"],
+        ["Kursk dag 2"],
+    ]
+    assert 'id="about-h"' in pages[0] and 'id="mentioned-h"' not in pages[0]
+    assert 'id="about-h"' not in pages[1] and 'id="mentioned-h"' in pages[1]
+    first, second, last = pages
+    assert "Om Kursk." in first and 'class="related"' in first and "data-pagefind-body" in first
+    assert 'class="related"' not in second and "data-pagefind-body" not in second
+    assert "<title>Kursk – Side 2 af 3 · Testarkiv</title>" in second
+    assert '<a rel="next" href="../../entities/kursk/page/2/index.html">Næste side' in first
+    assert '<a rel="prev" href="../../../../entities/kursk/index.html">' in second
+    assert "Forrige side</a><span>Side 2 af 3</span>" in second
+    assert '<a rel="next" href="../../../../entities/kursk/page/3/index.html">' in second
+    assert 'rel="next"' not in last
+    assert '<a href="../../../../entities/kursk/index.html" aria-current="page">Kursk</a>' in last
+    sitemap = (paged / "sitemap.xml").read_text(encoding="utf-8")
+    assert "entities/kursk/page/3/" in sitemap
+    nis = (paged / "entities/nis/index.html").read_text(encoding="utf-8")
+    assert 'class="pagination"' in nis and (paged / "entities/nis/page/3/index.html").is_file()

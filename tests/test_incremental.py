@@ -772,3 +772,46 @@ def test_the_cache_writes_again_only_the_shards_of_documents_that_changed(tmp_pa
     assert state.parsed[edited].value.title == "Artikel 7" and len(state.parsed) == 39
     assert build(BuildOptions(project, out, jobs=1, search=False)).changed == ()
     assert rewritten(before) == {cache._shard(removed)}
+
+
+def test_an_edit_renders_again_only_the_page_of_an_entity_page_that_lists_the_article(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entity named in many articles has its list on several pages: an edit that changes
+    how one article is listed renders again that page only, and adding an article shifts the
+    pages after it."""
+    site_yaml = 'title: "Testarkiv"\nlanguage: da\npage_size: 2\n'
+    kursk = "---\nname: Kursk\ntype: place\n---\nEn by.\n"
+    files = {"content/entities/kursk.md": kursk}
+    for day in range(1, 8):
+        files[f"content/articles/2024/k{day}.md"] = article(
+            f"Kursk {day}", f"2024-11-0{day}T12:00:00", f"Nyt fra Kursk, dag {day}."
+        )
+    project = write_project(tmp_path / "project", files, site_yaml)
+    out = tmp_path / "site"
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    assert (out / "entities/kursk/page/4/index.html").is_file()
+    rendered: list[tuple[str, int]] = []
+    original = pages.entity_page
+
+    def spy(index: object, slug: str, *args: object) -> object:
+        view = original(index, slug, *args)
+        rendered.append((slug, view.data["pagination"]["number"]))
+        return view
+
+    monkeypatch.setattr(pages, "entity_page", spy)
+    # Day 2 is the sixth newest: on page 3.
+    edited = article("Kursk 2", "2024-11-02T12:00:00", "Nyt fra Kursk, anden dag.")
+    (project / "content/articles/2024/k2.md").write_text(edited, encoding="utf-8")
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    assert rendered == [("kursk", 3)]
+    assert "Nyt fra Kursk, anden dag." in (out / "entities/kursk/page/3/index.html").read_text()
+    _result, expected = clean_build(project, tmp_path / "clean")
+    assert tree(out) == expected
+    rendered.clear()
+    newest = article("Kursk 8", "2024-11-08T12:00:00", "Nyt fra Kursk, dag 8.")
+    (project / "content/articles/2024/k8.md").write_text(newest, encoding="utf-8")
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    assert sorted(rendered) == [("kursk", n) for n in range(1, 5)]
+    _result, expected = clean_build(project, tmp_path / "clean")
+    assert tree(out) == expected
