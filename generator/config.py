@@ -24,6 +24,8 @@ class SiteConfig:
     timezone: str = "Europe/Copenhagen"
     base_url: str = ""
     page_size: int = 20
+    entity_page_size: int = 50
+    """Articles per page of an entity's list, as Wikipedia's "What links here" shows 50."""
     feed_size: int = 20
     allow_html: bool = False
     link: str = "first"
@@ -47,7 +49,7 @@ def _check_types(data: dict[str, Any], lines: dict[str, int], path: str) -> list
     for key in ("title", "description", "language", "timezone", "base_url", "link"):
         if key in data and not isinstance(data[key], str):
             bad(key, "must be a string")
-    for key in ("page_size", "feed_size"):
+    for key in ("page_size", "entity_page_size", "feed_size"):
         value = data.get(key, 1)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             bad(key, "must be a whole number of at least 1")

@@ -446,17 +446,19 @@ def finish_site(
             site.memory[page.path] = page.data
     for file in asset_files(dirs):
         site.add(file.path, file.data, previous, staging)
-    lastmod = {item.url: item.article.updated or item.article.date for item in index.articles}
-    html_urls = [p.url for p in pages if p.template != "feed.xml" and p.url != urls.NOT_FOUND]
-    site.add(
-        urls.SITEMAP,
-        sitemap(
-            config,
-            [(u, lastmod[u].date().isoformat() if u in lastmod else "") for u in html_urls],
-        ).data,
-        previous,
-        staging,
-    )
+    if config.base_url:
+        # The sitemaps.org protocol takes absolute URLs only: without a base_url, no sitemap.
+        lastmod = {item.url: item.article.updated or item.article.date for item in index.articles}
+        html_urls = [p.url for p in pages if p.template != "feed.xml" and p.url != urls.NOT_FOUND]
+        site.add(
+            urls.SITEMAP,
+            sitemap(
+                config,
+                [(u, lastmod[u].date().isoformat() if u in lastmod else "") for u in html_urls],
+            ).data,
+            previous,
+            staging,
+        )
     site.add(urls.ROBOTS, robots(config).data, previous, staging)
     if not config.search:
         return []

@@ -147,7 +147,9 @@ def asset_files(dirs: Iterable[Path]) -> list[OutputFile]:
 
 
 def sitemap(config: SiteConfig, pages: Iterable[tuple[str, str]]) -> OutputFile:
-    """sitemap.xml (sitemaps.org 0.9) of (url, lastmod) pairs; needs base_url for absolute locs."""
+    """sitemap.xml (sitemaps.org 0.9) of (url, lastmod) pairs; ``config.base_url`` must be set,
+    for the absolute locations the protocol requires."""
+    assert config.base_url, "a sitemap needs the base_url"
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',

@@ -512,15 +512,15 @@ def _backlink(item: AnnotatedArticle, slug: str) -> dict[str, Any]:
 
 
 def entity_page_count(index: SiteIndex, slug: str) -> int:
-    """How many pages an entity's page takes: its articles, ``page_size`` to a page."""
-    return _pages(index.entity_refs[slug].count, index.config.page_size)
+    """How many pages an entity's page takes: its articles, ``entity_page_size`` to a page."""
+    return _pages(index.entity_refs[slug].count, index.config.entity_page_size)
 
 
 def entity_chunk(index: SiteIndex, slug: str, number: int) -> tuple[Sequence[int], Sequence[int]]:
     """The articles on page ``number`` of an entity's page: those about it, then those that
-    mention it, as indexes into the site's articles, ``page_size`` to a page."""
+    mention it, as indexes into the site's articles, ``entity_page_size`` to a page."""
     refs = index.entity_refs[slug]
-    size = index.config.page_size
+    size = index.config.entity_page_size
     start, end = (number - 1) * size, number * size
     split = len(refs.about)
     return refs.about[start:end], refs.mentioned[max(0, start - split) : max(0, end - split)]
@@ -531,9 +531,9 @@ def entity_page(
 ) -> PageView:
     """Page ``number`` (from 1) of an entity's page; ``named`` are the entities its description
     names (for hover cards). The first page has the description, facts, related entities and
-    notes; every page lists its share of the articles that name the entity, ``page_size`` to a
-    page, as listings do, so that an entity named in thousands of articles stays light on a
-    phone."""
+    notes; every page lists its share of the articles that name the entity,
+    ``entity_page_size`` to a page, so that an entity named in thousands of articles stays light
+    on a phone."""
     entity = index.entities[slug]
     refs = index.entity_refs[slug]
     t = strings(index.config.language)

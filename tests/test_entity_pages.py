@@ -102,7 +102,9 @@ def test_each_entity_has_an_atom_feed_of_the_articles_that_name_it(site: Path) -
     assert "<title>Putin taler</title>" in feed
 
 
-PAGED_YAML = 'title: "Testarkiv"\nlanguage: da\npage_size: 2\nbase_url: "https://arkiv.example/"\n'
+PAGED_YAML = (
+    'title: "Testarkiv"\nlanguage: da\nentity_page_size: 2\nbase_url: "https://arkiv.example/"\n'
+)
 
 
 @pytest.fixture(scope="module")

@@ -780,7 +780,7 @@ def test_an_edit_renders_again_only_the_page_of_an_entity_page_that_lists_the_ar
     """An entity named in many articles has its list on several pages: an edit that changes
     how one article is listed renders again that page only, and adding an article shifts the
     pages after it."""
-    site_yaml = 'title: "Testarkiv"\nlanguage: da\npage_size: 2\n'
+    site_yaml = 'title: "Testarkiv"\nlanguage: da\nentity_page_size: 2\n'
     kursk = "---\nname: Kursk\ntype: place\n---\nEn by.\n"
     files = {"content/entities/kursk.md": kursk}
     for day in range(1, 8):

@@ -277,3 +277,12 @@ def test_news_article_about_holds_the_entities_the_article_is_about(tmp_path: Pa
     assert node["about"][0]["sameAs"] == "https://www.wikidata.org/wiki/Q7747"
     assert [m["name"] for m in node["mentions"]] == ["Moskva"]
     assert node["articleSection"] == "Udland"
+
+
+def test_without_a_base_url_there_is_no_sitemap_and_robots_txt_names_none(tmp_path: Path) -> None:
+    """sitemaps.org requires absolute locations, which only the base_url gives."""
+    project = write_project(tmp_path / "p", {"content/articles/2024/a.md": article("A")})
+    code, _out, err = build(project, tmp_path / "site")
+    assert code == 0, err
+    assert not (tmp_path / "site/sitemap.xml").exists()
+    assert (tmp_path / "site/robots.txt").read_text(encoding="utf-8") == "User-agent: *\nAllow: /\n"
