@@ -295,10 +295,12 @@ def listing_page(index: SiteIndex, listing: Listing, number: int) -> PageView:
     total = listing.total(size)
     first_url, title = listing.first_url, listing.title
     url = urls.paginated(first_url, number)
-    page_title = (
-        title if number == 1 else f"{title} – {t['page_of'].format(page=number, pages=total)}"
-    )
-    trail = _crumbs(index, *listing.crumbs) if listing.crumbs else []
+    label = t["page_of"].format(page=number, pages=total)
+    page_title = title if number == 1 else f"{title} – {label}"
+    # A later page is the last step of its trail, so that the crumb marked as the current page
+    # is this page, not the first.
+    later = [(label, url)] if number > 1 else []
+    trail = _crumbs(index, *listing.crumbs, *later) if listing.crumbs else []
     feeds = [{"title": index.config.title, "url": urls.FEED}]
     if listing.feed:
         feeds.append({"title": listing.feed[0], "url": listing.feed[1]})
@@ -323,7 +325,7 @@ def listing_page(index: SiteIndex, listing: Listing, number: int) -> PageView:
                 "total": total,
                 "newer": urls.paginated(first_url, number - 1) if number > 1 else None,
                 "older": urls.paginated(first_url, number + 1) if number < total else None,
-                "label": t["page_of"].format(page=number, pages=total),
+                "label": label,
             },
             **listing.extra,
         },
@@ -556,6 +558,12 @@ def entity_page(
         {"title": t["feed_of"].format(title=entity.name), "url": urls.entity_feed(slug)},
     ]
     if number > 1:
+        crumbs = _crumbs(
+            index,
+            (t["entities"], urls.ENTITIES),
+            (entity.name, first),
+            (pagination["label"], url),
+        )
         return PageView(
             url,
             "entity.html",

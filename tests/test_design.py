@@ -367,3 +367,15 @@ def test_the_entity_index_groups_topics_by_type_with_article_counts(site):
         '<a class="entity-name" href="../entities/folketinget/index.html">Folketinget</a> '
         '<span class="count">2 artikler</span>' in page
     )
+
+
+def test_a_later_page_of_a_listing_is_the_current_last_step_of_its_breadcrumbs(site):
+    second = (site / "sections/indland/page/2/index.html").read_text(encoding="utf-8")
+    trail = second.split('<nav class="breadcrumbs"', 1)[1].split("</nav>", 1)[0]
+    assert re.findall(r"<a [^>]*>[^<]+</a>", trail)[-2:] == [
+        '<a href="../../../../sections/indland/index.html">Indland</a>',
+        '<a href="../../../../sections/indland/page/2/index.html" aria-current="page">'
+        "Side 2 af 2</a>",
+    ]
+    first = (site / "sections/indland/index.html").read_text(encoding="utf-8")
+    assert 'aria-current="page">Indland</a>' in first

@@ -154,7 +154,8 @@ def test_an_entity_named_in_many_articles_has_its_list_on_pages_of_page_size(pag
     assert "Forrige side</a><span>Side 2 af 3</span>" in second
     assert '<a rel="next" href="../../../../entities/kursk/page/3/index.html">' in second
     assert 'rel="next"' not in last
-    assert '<a href="../../../../entities/kursk/index.html" aria-current="page">Kursk</a>' in last
+    assert '<li><a href="../../../../entities/kursk/index.html">Kursk</a></li>' in last
+    assert 'index.html" aria-current="page">Side 3 af 3</a>' in last
     sitemap = (paged / "sitemap.xml").read_text(encoding="utf-8")
     assert "entities/kursk/page/3/" in sitemap
     nis = (paged / "entities/nis/index.html").read_text(encoding="utf-8")
