@@ -266,6 +266,18 @@ def _pages(count: int, size: int) -> int:
     return max(1, -(-count // size))
 
 
+def _pagination(first: str, number: int, total: int, language: str) -> dict[str, Any]:
+    """Page ``number`` of ``total`` pages from ``first``, for the ``pager`` macro: the links to
+    the pages before and after it, and its label ("Side 2 af 5")."""
+    return {
+        "number": number,
+        "total": total,
+        "newer": urls.paginated(first, number - 1) if number > 1 else None,
+        "older": urls.paginated(first, number + 1) if number < total else None,
+        "label": strings(language)["page_of"].format(page=number, pages=total),
+    }
+
+
 @dataclass(frozen=True)
 class Listing:
     """A paginated list of articles, newest first: what :func:`listing_page` makes its pages
@@ -290,12 +302,12 @@ class Listing:
 
 def listing_page(index: SiteIndex, listing: Listing, number: int) -> PageView:
     """Page ``number`` (from 1) of a listing."""
-    t = strings(index.config.language)
     size = index.config.page_size
     total = listing.total(size)
     first_url, title = listing.first_url, listing.title
     url = urls.paginated(first_url, number)
-    label = t["page_of"].format(page=number, pages=total)
+    pagination = _pagination(first_url, number, total, index.config.language)
+    label = pagination["label"]
     page_title = title if number == 1 else f"{title} – {label}"
     # A later page is the last step of its trail, so that the crumb marked as the current page
     # is this page, not the first.
@@ -320,13 +332,7 @@ def listing_page(index: SiteIndex, listing: Listing, number: int) -> PageView:
             "heading": title,
             "intro": listing.intro,
             "articles": [article_summary(index.articles[i]) for i in listing.chunk(number, size)],
-            "pagination": {
-                "number": number,
-                "total": total,
-                "newer": urls.paginated(first_url, number - 1) if number > 1 else None,
-                "older": urls.paginated(first_url, number + 1) if number < total else None,
-                "label": label,
-            },
+            "pagination": pagination,
             **listing.extra,
         },
     )
@@ -542,28 +548,18 @@ def entity_page(
     first = urls.entity(slug)
     url = urls.paginated(first, number)
     total = entity_page_count(index, slug)
-    crumbs = _crumbs(index, (t["entities"], urls.ENTITIES), (entity.name, first))
     about, mentioned = entity_chunk(index, slug, number)
-    pagination = {
-        "number": number,
-        "total": total,
-        "newer": urls.paginated(first, number - 1) if number > 1 else None,
-        "older": urls.paginated(first, number + 1) if number < total else None,
-        "label": t["page_of"].format(page=number, pages=total),
-        # About the entity first, then the others: not one run from newest to oldest.
-        "by_date": False,
-    }
+    pagination = _pagination(first, number, total, index.config.language)
+    # About the entity first, then the others: not one run from newest to oldest.
+    pagination["by_date"] = False
+    # As on a listing, a later page is the last step of its trail.
+    later = [(pagination["label"], url)] if number > 1 else []
+    crumbs = _crumbs(index, (t["entities"], urls.ENTITIES), (entity.name, first), *later)
     feeds = [
         {"title": index.config.title, "url": urls.FEED},
         {"title": t["feed_of"].format(title=entity.name), "url": urls.entity_feed(slug)},
     ]
     if number > 1:
-        crumbs = _crumbs(
-            index,
-            (t["entities"], urls.ENTITIES),
-            (entity.name, first),
-            (pagination["label"], url),
-        )
         return PageView(
             url,
             "entity.html",
