@@ -7,15 +7,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from jinja2 import (
     Environment,
     FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
+    pass_context,
     select_autoescape,
 )
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from generator import urls
@@ -68,6 +70,50 @@ class ViewEnvironment(Environment):
         return super().getattr(obj, attribute)
 
 
+class PageLinks:
+    """``link(url)`` in a template: the link from one page to ``url``, relative to the page.
+
+    A relative link depends only on how deep the page is, so the links are remembered for every
+    page at one depth (and setting of ``directory_links``): a page's frame, its lists and its
+    neighbours link to the same URLs as the other pages at its depth.
+    """
+
+    __slots__ = ("directory_links", "known", "url")
+    jinja_pass_arg = None
+    """Jinja2 looks for this on every call; found, it is not looked for in vain."""
+
+    _BY_DEPTH: ClassVar[dict[tuple[int, bool], dict[str, str]]] = {}
+
+    def __init__(self, url: str, directory_links: bool) -> None:
+        self.url = url
+        self.directory_links = directory_links
+        depth = url.split("#", 1)[0].count("/")
+        self.known = self._BY_DEPTH.setdefault((depth, directory_links), {})
+
+    def __call__(self, target: str) -> str:
+        found = self.known.get(target)
+        if found is None:
+            found = urls.relative(self.url, target, self.directory_links)
+            if len(self.known) < 1 << 16:
+                self.known[target] = found
+        return found
+
+
+@pass_context
+def link_filter(context: Context, target: str) -> str:
+    """``url | link``: as ``link(url)``, without the cost of a call from a template (Jinja2
+    calls a filter directly, and a function through checks of what it accepts)."""
+    links: PageLinks = context.parent["link"]
+    return links(target)
+
+
+@pass_context
+def asset_filter(context: Context, name: str) -> str:
+    """``'style.css' | asset``: the link from the page to a file of the theme's assets."""
+    links: PageLinks = context.parent["link"]
+    return links(urls.asset(name))
+
+
 def make_environment(
     dirs: Iterable[Path],
     config: SiteConfig,
@@ -110,6 +156,8 @@ def make_environment(
     env.globals["nav"] = [(key, url) for key, url in NAV if url in present]
     env.filters["json"] = lambda value: Markup(json_for_script(value))
     env.filters["html"] = Markup
+    env.filters["link"] = link_filter
+    env.filters["asset"] = asset_filter
     return env
 
 
@@ -117,11 +165,12 @@ def render_page(env: Environment, view: PageView, config: SiteConfig) -> OutputF
     """Render one view; links in it are made relative to the page's own URL."""
     template = env.get_template(view.template)
     language = view.data.get("page", {}).get("language", config.language)
+    links = PageLinks(view.url, config.directory_links)
     text = template.render(
         **view.data,
         t=strings(language),
-        link=partial(urls.relative, view.url, directory_links=config.directory_links),
-        asset=lambda name: urls.relative(view.url, urls.asset(name)),
+        link=links,
+        asset=lambda name: links(urls.asset(name)),
         absolute=partial(urls.absolute, config.base_url),
     )
     return OutputFile(urls.output_path(view.url), text.encode("utf-8"))

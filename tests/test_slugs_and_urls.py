@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from generator import urls
+from generator.config import SiteConfig
+from generator.render import PageLinks, make_environment, render_page
 from generator.slugs import is_valid_slug, slugify
+from generator.views import PageView
 
 
 @pytest.mark.parametrize(
@@ -82,3 +86,31 @@ def test_absolute_urls_need_a_base_url() -> None:
 def test_section_and_tag_urls_are_slugged() -> None:
     assert urls.section("Økonomi") == "sections/oekonomi/"
     assert urls.tag("Kim Jong-un") == "tags/kim-jong-un/"
+
+
+def test_page_links_remembered_by_depth_are_those_of_each_page() -> None:
+    # Pages at different depths, in an order that makes each reuse what the earlier ones
+    # remembered; every link must still be the one urls.relative makes for that page.
+    pages = ["", "2024/11/x/", "entities/kursk/", "2024/11/y/", "404.html", "entities/", "a/b/"]
+    targets = ["", "entities/kursk/", "timeline/#d-2022-02-24", "assets/style.css", "feed.xml"]
+    for directory_links in (False, True, False):
+        for page in pages:
+            links = PageLinks(page, directory_links)
+            for target in targets:
+                assert links(target) == urls.relative(page, target, directory_links)
+
+
+def test_the_link_and_asset_filters_write_what_the_functions_write(tmp_path: Path) -> None:
+    template = (
+        "{{ link(a) }} {{ a|link }} {{ link(b) }} {{ b|link }} "
+        "{{ asset('style.css') }} {{ 'style.css'|asset }}"
+    )
+    (tmp_path / "t.html").write_text(template, encoding="utf-8")
+    config = SiteConfig(title="T", directory_links=False)
+    env = make_environment([tmp_path], config)
+    for page in ("", "2024/11/x/", "entities/kursk/page/2/"):
+        view = PageView(page, "t.html", {"a": "entities/nis/", "b": "timeline/#d-2022-02-24"})
+        out = render_page(env, view, config).data.decode().split()
+        assert out[0] == out[1] == urls.relative(page, "entities/nis/")
+        assert out[2] == out[3] == urls.relative(page, "timeline/#d-2022-02-24")
+        assert out[4] == out[5] == urls.relative(page, "assets/style.css")
