@@ -142,7 +142,18 @@ def build_site(
                 return [], problems, stopwatch.timings
             dirs = template_dirs(project)
             site, _rendered, more = render_site(
-                index, annotated, digests, dirs, "", {}, None, None, (), jobs, stopwatch.lap
+                index,
+                annotated,
+                digests,
+                dirs,
+                "",
+                {},
+                None,
+                None,
+                (),
+                jobs,
+                stopwatch.lap,
+                project=project,
             )
         finally:
             store.close()
@@ -308,6 +319,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
             jobs,
             stopwatch.lap,
             folder,
+            project=project,
         )
         problems += more
         if has_errors(problems):

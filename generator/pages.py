@@ -12,7 +12,7 @@ from typing import Any
 from generator import cache, checks, search, urls
 from generator.cache import Annotated, OutputRecord, digest, digest_bytes
 from generator.config import SiteConfig
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, error
 from generator.index import SiteIndex
 from generator.output import Staging
 from generator.parallel import chunks, jobs_for, run_tasks
@@ -23,6 +23,7 @@ from generator.render import (
     render_page,
     robots,
     sitemap,
+    template_problem,
 )
 from generator.views import (
     FeedSpec,
@@ -313,6 +314,8 @@ class Rendered:
     targets: set[str]
     link_files: list[str]
     links: Links
+    problems: list[Diagnostic] = field(default_factory=list)
+    """Errors that templates raised; the pages they stopped are not among ``pages``."""
 
 
 @dataclass
@@ -328,10 +331,14 @@ class RenderJob:
     staging: Staging | None
     """Where pages are written; None keeps them in memory."""
     journal: cache.LinkJournal | None
+    project: Path
+    """Where template paths in diagnostics start from."""
 
-    def render(self, number: int, links: Links) -> list[PageResult]:
+    def render(
+        self, number: int, links: Links, problems: list[tuple[Diagnostic, str]]
+    ) -> list[PageResult]:
         """Make the unit's views and render those whose key changed; their links go to
-        ``links``."""
+        ``links``, and the errors that templates raise, with the page, to ``problems``."""
         done: list[PageResult] = []
         for view in self.units[number].make():
             path = urls.output_path(view.url)
@@ -340,7 +347,14 @@ class RenderJob:
             if old is not None and old.key == key:
                 done.append(PageResult(path, view.url, view.template, old, False))
                 continue
-            file = render_page(self.env, view, self.config)
+            try:
+                file = render_page(self.env, view, self.config)
+            except Exception as exc:
+                problem = template_problem(exc, self.project)
+                if problem is None:
+                    raise
+                problems.append((problem, path))
+                continue
             record = OutputRecord(
                 key,
                 digest_bytes(file.data),
@@ -358,17 +372,20 @@ class RenderJob:
             done.append(PageResult(path, view.url, view.template, record, written, True))
         return done
 
-    def render_piece(self, numbers: Sequence[int]) -> tuple[list[list[PageResult]], set[str], Any]:
-        """Render units; their pages, the paths they link to, and their links (as a journal
-        file when there is a cache)."""
+    def render_piece(
+        self, numbers: Sequence[int]
+    ) -> tuple[list[list[PageResult]], set[str], Any, list[tuple[Diagnostic, str]]]:
+        """Render units; their pages, the paths they link to, their links (as a journal file
+        when there is a cache), and the errors that templates raised."""
         links: Links = {}
-        done = [self.render(number, links) for number in numbers]
+        problems: list[tuple[Diagnostic, str]] = []
+        done = [self.render(number, links, problems) for number in numbers]
         if self.staging is not None:
             self.staging.flush()
         targets = {target for found in links.values() for target in found}
         if self.journal is None:
-            return done, targets, links
-        return done, targets, self.journal.append(links) if links else None
+            return done, targets, links, problems
+        return done, targets, self.journal.append(links) if links else None, problems
 
 
 def render_units(job: RenderJob, jobs: int) -> Rendered:
@@ -388,7 +405,8 @@ def render_units(job: RenderJob, jobs: int) -> Rendered:
     jobs = jobs_for(jobs, len(todo), 4)
     pieces = chunks(todo, jobs, smallest=1, largest=32)
     rendered = Rendered([], set(), [], {})
-    for piece, (done, targets, links) in zip(
+    problems: dict[Diagnostic, list[str]] = {}
+    for piece, (done, targets, links, found) in zip(
         pieces, run_tasks(jobs, pieces, job.render_piece), strict=True
     ):
         results.update(zip(piece, done, strict=True))
@@ -397,8 +415,19 @@ def render_units(job: RenderJob, jobs: int) -> Rendered:
             rendered.links.update(links)
         elif links is not None and links not in rendered.link_files:
             rendered.link_files.append(links)
+        for problem, page in found:
+            problems.setdefault(problem, []).append(page)
     rendered.pages = [page for number in range(len(job.units)) for page in results[number]]
+    rendered.problems = [_once_with_files(problem, pages) for problem, pages in problems.items()]
     return rendered
+
+
+def _once_with_files(problem: Diagnostic, pages: Sequence[str]) -> Diagnostic:
+    """A template's error, once, with the files it stopped."""
+    first = min(pages)
+    more = len(pages) - 1
+    also = f" and {more} other file{'s' if more > 1 else ''}" if more else ""
+    return error(problem.path, problem.line, f"{problem.message} (rendering site/{first}{also})")
 
 
 @dataclass
@@ -539,8 +568,12 @@ def render_site(
     jobs: int,
     lap: Callable[[str], None],
     cache_folder: Path | None = None,
+    *,
+    project: Path,
 ) -> tuple[Site, Rendered, list[Diagnostic]]:
-    """Render what changed, add the other files, check the links."""
+    """Render what changed, add the other files, check the links. When a template raises an
+    error, the errors are all there is: the site is not finished and its links not checked,
+    since the pages that the errors stopped are missing."""
     config = index.config
     units = site_pages(index, KeyFacts(digests, annotated))
     env = make_environment(
@@ -554,10 +587,12 @@ def render_site(
     # lists of inputs give the same string only if they are the same list.
     keys = [digest(prefix, "\0".join(u.inputs())) if u.inputs else None for u in units]
     lap("plan pages")
-    job = RenderJob(units, keys, env, config, prefix, previous, staging, journal)
+    job = RenderJob(units, keys, env, config, prefix, previous, staging, journal, project)
     rendered = render_units(job, jobs)
     lap("render")
     site = Site()
+    if rendered.problems:
+        return site, rendered, rendered.problems
 
     def read_back(path: str) -> bytes:
         if path in site.memory:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -14,6 +15,8 @@ from jinja2 import (
     FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
+    TemplateRuntimeError,
+    TemplateSyntaxError,
     pass_context,
     select_autoescape,
 )
@@ -22,6 +25,7 @@ from markupsafe import Markup
 
 from generator import urls
 from generator.config import SiteConfig
+from generator.diagnostics import Diagnostic, error
 from generator.i18n import strings
 from generator.views import PageView, json_for_script
 
@@ -99,19 +103,28 @@ class PageLinks:
         return found
 
 
+def _page_links(context: Context, used: str) -> PageLinks:
+    try:
+        links: PageLinks = context.parent["link"]
+    except KeyError:
+        # A macro imported without context sees the globals only, not the page.
+        raise TemplateRuntimeError(
+            f"the {used} filter needs the page: import the macro 'with context'"
+        ) from None
+    return links
+
+
 @pass_context
 def link_filter(context: Context, target: str) -> str:
     """``url | link``: as ``link(url)``, without the cost of a call from a template (Jinja2
     calls a filter directly, and a function through checks of what it accepts)."""
-    links: PageLinks = context.parent["link"]
-    return links(target)
+    return _page_links(context, "link")(target)
 
 
 @pass_context
 def asset_filter(context: Context, name: str) -> str:
     """``'style.css' | asset``: the link from the page to a file of the theme's assets."""
-    links: PageLinks = context.parent["link"]
-    return links(urls.asset(name))
+    return _page_links(context, "asset")(urls.asset(name))
 
 
 def make_environment(
@@ -174,6 +187,27 @@ def render_page(env: Environment, view: PageView, config: SiteConfig) -> OutputF
         absolute=partial(urls.absolute, config.base_url),
     )
     return OutputFile(urls.output_path(view.url), text.encode("utf-8"))
+
+
+def template_problem(exc: BaseException, project: Path) -> Diagnostic | None:
+    """An error that a template raised, as it was compiled or rendered, as a diagnostic at the
+    template's line (``templates/note.html:3: error: template: …``); None for an error that
+    no template's code raised."""
+    if isinstance(exc, TemplateSyntaxError) and exc.filename:
+        return error(
+            shown_path(Path(exc.filename), project), exc.lineno, f"template: {exc.message}"
+        )
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".html", ".xml")) and Path(frame.filename).is_file():
+            where = shown_path(Path(frame.filename), project)
+            return error(where, frame.lineno, f"template: {type(exc).__name__}: {exc}")
+    return None
+
+
+def shown_path(path: Path, project: Path) -> str:
+    """A file's path as diagnostics show it: from the project folder if it is in it."""
+    resolved, root = path.resolve(), project.resolve()
+    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(path)
 
 
 def render_pages(

@@ -25,13 +25,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TextIO
 
-import jinja2
 import watchfiles
 
 from generator import urls
 from generator.build import BuildOptions, BuildResult, build, build_site, load
 from generator.diagnostics import Diagnostic, error, sort_diagnostics
-from generator.render import template_dirs
+from generator.render import shown_path, template_dirs, template_problem
 
 RESERVED_PREFIX = "/__explainer/"
 EVENTS_PATH = f"{RESERVED_PREFIX}events"
@@ -354,20 +353,10 @@ def crash_diagnostic(exc: Exception, project: Path) -> Diagnostic:
 
     A half-edited template is the usual cause: the error then names the template and line.
     """
-    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
-        return error(
-            _shown_path(Path(exc.filename), project), exc.lineno, f"template: {exc.message}"
-        )
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename.endswith((".html", ".xml")) and Path(frame.filename).is_file():
-            where = _shown_path(Path(frame.filename), project)
-            return error(where, frame.lineno, f"template: {type(exc).__name__}: {exc}")
+    problem = template_problem(exc, project)
+    if problem is not None:
+        return problem
     return error("explainer", None, f"the build stopped on {type(exc).__name__}: {exc}")
-
-
-def _shown_path(path: Path, project: Path) -> str:
-    resolved, root = path.resolve(), project.resolve()
-    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(path)
 
 
 @dataclass(frozen=True)
@@ -533,7 +522,7 @@ def serve(options: ServeOptions, out: TextIO, err: TextIO) -> int:
         preview.start_watching()
         preview.rebuild()
         watched = ", ".join(
-            _shown_path(path, options.project) + "/" for path in preview.watched_paths()
+            shown_path(path, options.project) + "/" for path in preview.watched_paths()
         )
         print(f"watching {watched} for changes", file=out)
         print(f"serving {options.out} at {preview.url} (Ctrl-C to stop)", file=out, flush=True)

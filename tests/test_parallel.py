@@ -3,6 +3,7 @@ a build on one process."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,39 @@ def test_an_error_in_a_worker_process_stops_the_build_with_it() -> None:
 
     with pytest.raises(ValueError, match="seven"):
         run_tasks(2, list(range(10)), fail_on_seven)
+
+
+BROKEN_ENTITY = """\
+{% extends "base.html" %}
+{% block main %}
+<h1>{{ entity.name }}</h1>
+{% if pagination.number > 1 %}{{ entity.no_such_key }}{% endif %}
+{% endblock %}
+"""
+
+
+def test_a_template_error_in_the_workers_is_reported_once_and_the_site_is_left_alone(
+    archive: Path, tmp_path: Path
+) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(archive / "content", project / "content")
+    out = tmp_path / "site"
+    assert build(BuildOptions(project, out, jobs=2, search=False)).ok
+    before = tree(out)
+    (project / "templates").mkdir()
+    (project / "templates/entity.html").write_text(BROKEN_ENTITY, encoding="utf-8")
+    results = [build(BuildOptions(project, out, jobs=jobs, search=False)) for jobs in (2, 1)]
+    for result in results:
+        assert not result.ok
+        (problem,) = result.diagnostics
+        assert (problem.path, problem.line) == ("templates/entity.html", 4)
+        assert problem.message.startswith(
+            "template: UndefinedError: 'dict object' has no attribute 'no_such_key' (rendering "
+            "site/entities/"
+        )
+        assert problem.message.endswith(" other files)")
+    assert results[0].diagnostics == results[1].diagnostics
+    assert tree(out) == before
+    (project / "templates/entity.html").unlink()
+    assert build(BuildOptions(project, out, jobs=2, search=False)).ok
+    assert tree(out) == before
