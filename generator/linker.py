@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from markdown_it.token import Token
 
-from generator.diagnostics import Diagnostic, error
+from generator.diagnostics import Diagnostic, error, warning
 
 if TYPE_CHECKING:
     from generator.model import Entity
@@ -501,10 +501,12 @@ class _Linker:
             self.split_matches(text, line, pieces)
             return pieces
         done = 0
+        links: list[tuple[int, int]] = []
         for m in EXPLICIT_LINK.finditer(text):
             target = m.group(1)
             if not target.strip():
                 continue
+            links.append(m.span())
             self.split_matches(text[done : m.start()], line + text.count("\n", 0, done), pieces)
             here = line + text.count("\n", 0, m.start())
             slug = self.ctx.resolve(target)
@@ -517,7 +519,24 @@ class _Linker:
                 pieces.append(_Piece(shown, slug, explicit=True, line=here))
             done = m.end()
         self.split_matches(text[done:], line + text.count("\n", 0, done), pieces)
+        self.stray_brackets(text, line, links)
         return pieces
+
+    def stray_brackets(self, text: str, line: int, links: Sequence[tuple[int, int]]) -> None:
+        """A warning for each line with a ``[[`` that opens no entity link: one left open, an
+        empty one, or one with formatting inside (which splits it over several runs of text)."""
+        warned: set[int] = set()
+        at = text.find("[[")
+        while at != -1:
+            here = line + text.count("\n", 0, at)
+            if here not in warned and not any(start <= at < end for start, end in links):
+                warned.add(here)
+                message = (
+                    '"[[" opens no entity link and is shown as written (an entity link is '
+                    "[[name]] or [[name|text]], with no formatting inside)"
+                )
+                self.diagnostics.append(warning(self.ctx.path, here, message))
+            at = text.find("[[", at + 2)
 
     def split_matches(self, text: str, line: int, pieces: list[_Piece]) -> None:
         done = 0
