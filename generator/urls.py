@@ -8,8 +8,12 @@ so the site works at a domain root, under a subpath and opened from disk.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 from generator.slugs import slugify
+
+_slug = lru_cache(maxsize=1 << 12)(slugify)
+"""Sections and tags are few, and their URLs are asked for on every page that lists an article."""
 
 HOME = ""
 ARCHIVE = "archive/"
@@ -43,15 +47,15 @@ def note(slug: str) -> str:
 
 
 def section(name: str) -> str:
-    return f"{SECTIONS}{slugify(name)}/"
+    return f"{SECTIONS}{_slug(name)}/"
 
 
 def section_feed(name: str) -> str:
-    return f"{SECTIONS}{slugify(name)}/feed.xml"
+    return f"{SECTIONS}{_slug(name)}/feed.xml"
 
 
 def tag(name: str) -> str:
-    return f"{TAGS}{slugify(name)}/"
+    return f"{TAGS}{_slug(name)}/"
 
 
 def year(number: int) -> str:
