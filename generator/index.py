@@ -6,7 +6,7 @@ import hashlib
 import heapq
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 
 from generator.annotate import AnnotatedArticle
@@ -175,7 +175,14 @@ def build_index(
     months: dict[tuple[int, int], list[int]] = defaultdict(list)
     for i, item in enumerate(articles):
         months[(item.article.date.year, item.article.date.month)].append(i)
-    note_map = {n.slug: n for n in notes}
+    # A note that lists an entity that did not load (an error already reported at the note)
+    # lists the others: ``check`` goes on to render the site to find every other problem.
+    note_map = {
+        n.slug: n
+        if all(e in entity_map for e in n.entities)
+        else replace(n, entities=tuple(e for e in n.entities if e in entity_map))
+        for n in notes
+    }
     index = SiteIndex(
         config=config,
         articles=tuple(articles),

@@ -134,6 +134,25 @@ def test_check_reports_every_problem_build_reports_in_one_run(project: Path) -> 
     assert not (project / "site").exists()
 
 
+def test_check_renders_past_a_note_that_lists_an_entity_that_did_not_load(tmp_path: Path) -> None:
+    # check renders the site despite content errors, to find every problem in one run: a note
+    # that lists a misspelt entity, or one whose file has an error, must not stop it.
+    project = tmp_path / "p"
+    shutil.copytree(Path(__file__).parent.parent / "content", project / "content")
+    note = "content/notes/aftale-om-strategisk-partnerskab-rusland-nordkorea.md"
+    edit(project, note, "entities: [rusland,", "entities: [nosuch, rusland,")
+    edit(project, "content/entities/nis.md", "\naliases:", "\nalias:")
+    code, out, err = run_cli("check", "-C", str(project))
+    assert code == 1
+    assert err.splitlines() == [
+        'content/entities/nis.md:4: error: unknown entity key "alias" (did you mean "aliases"?)',
+        f'{note}:5: error: "entities": unknown entity "nosuch"',
+        'content/notes/nordkoreanske-soldater-i-rusland.md:5: error: "entities": unknown entity '
+        '"nis"',
+    ]
+    assert re.fullmatch(r"checked \d+ pages: 3 errors, 0 warnings\n", out)
+
+
 def test_check_finds_a_broken_internal_link_in_the_rendered_pages(
     project: Path, tmp_path: Path
 ) -> None:
