@@ -137,7 +137,7 @@ def annotate_article(article: Article, registry: Registry) -> AnnotatedArticle:
         article=article,
         url=url,
         lead_html=lead_html,
-        body_html=render(body_tokens, allow_html),
+        body_html=render(body_tokens, allow_html, article.language),
         mentions=tuple(mentions),
         diagnostics=tuple(problems),
         notes=tuple(attached),
@@ -204,4 +204,4 @@ def annotate_body(
         resolve=registry.resolve,
     )
     mentions, problems = link_mentions(tokens, ctx, set())
-    return render(tokens, allow_html), mentions, problems
+    return render(tokens, allow_html, language), mentions, problems

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
+
+from generator.i18n import strings
 
 SPEECH_DASHES = ("– ", "— ")
 """A paragraph opening with one of these is a Danish speech quote (the wire's ``- `` line)."""
@@ -22,11 +26,58 @@ def _mark_speech_paragraphs(state: StateCore) -> None:
             token.attrJoin("class", "speech")
 
 
+def _label(env: Any, key: str, **values: object) -> str:
+    """`` aria-label="…"`` from the UI strings of the text's language (``env["language"]``),
+    or nothing when the text's language is not known."""
+    language = env.get("language") if isinstance(env, dict) else None
+    if not language:
+        return ""
+    return f' aria-label="{escapeHtml(strings(language)[key].format(**values))}"'
+
+
+def _footnote_id(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    ident: str = self.rules["footnote_anchor_name"](tokens, idx, options, env)
+    sub = tokens[idx].meta.get("subId", -1)
+    return f"{ident}:{sub}" if sub > 0 else ident
+
+
+def _footnote_ref(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """The reference, named "Fodnote 1" for a screen reader rather than read as "[1]"."""
+    ident = self.rules["footnote_anchor_name"](tokens, idx, options, env)
+    caption = self.rules["footnote_caption"](tokens, idx, options, env)
+    refid = _footnote_id(self, tokens, idx, options, env)
+    label = _label(env, "footnote", number=tokens[idx].meta["id"] + 1)
+    return (
+        f'<sup class="footnote-ref"><a href="#fn{ident}" id="fnref{refid}"{label}>'
+        f"{caption}</a></sup>"
+    )
+
+
+def _footnote_block_open(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any
+) -> str:
+    """The footnotes, as a section named "Fodnoter"."""
+    rule = '<hr class="footnotes-sep" />' if options.xhtmlOut else '<hr class="footnotes-sep">'
+    label = _label(env, "footnotes")
+    return f'{rule}\n<section class="footnotes"{label}>\n<ol class="footnotes-list">\n'
+
+
+def _footnote_anchor(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """The link back to the reference, named "Tilbage til teksten" rather than read as the
+    arrow's character name (U+FE0E keeps the arrow from showing as an emoji on iOS)."""
+    ident = _footnote_id(self, tokens, idx, options, env)
+    label = _label(env, "note_back")
+    return f' <a href="#fnref{ident}" class="footnote-backref"{label}>\u21a9\ufe0e</a>'
+
+
 @lru_cache(maxsize=4)
 def make_parser(allow_html: bool = False) -> MarkdownIt:
     """CommonMark plus tables and footnotes; raw HTML is escaped unless ``allow_html``."""
     md = MarkdownIt("commonmark", {"html": allow_html}).enable("table").use(footnote_plugin)
     md.core.ruler.push("speech_paragraphs", _mark_speech_paragraphs)
+    md.add_render_rule("footnote_ref", _footnote_ref)
+    md.add_render_rule("footnote_block_open", _footnote_block_open)
+    md.add_render_rule("footnote_anchor", _footnote_anchor)
     return md
 
 
@@ -35,10 +86,11 @@ def parse(text: str, allow_html: bool = False) -> list[Token]:
     return make_parser(allow_html).parse(text)
 
 
-def render(tokens: Sequence[Token], allow_html: bool = False) -> str:
-    """Render a token stream to HTML."""
+def render(tokens: Sequence[Token], allow_html: bool = False, language: str = "") -> str:
+    """Render a token stream to HTML; with the text's ``language``, footnote links are named
+    in it for screen readers."""
     md = make_parser(allow_html)
-    return md.renderer.render(list(tokens), md.options, {})
+    return md.renderer.render(list(tokens), md.options, {"language": language})
 
 
 def render_inline(tokens: Sequence[Token], allow_html: bool = False) -> str:

@@ -578,11 +578,19 @@ def _label(number: int, key: str, ctx: NoteContext) -> str:
     return f"{t['note']} {number}: {note.title}"
 
 
+def _ui_lang(ctx: NoteContext) -> str:
+    """`` lang="…"`` for what is in the site's language (labels, side notes) inside an article
+    in another language; nothing in an article in the site's language."""
+    if ctx.language == ctx.article.language:
+        return ""
+    return f' lang="{html.escape(ctx.language)}"'
+
+
 def _marker_html(number: int, key: str, ctx: NoteContext) -> str:
     label = html.escape(_label(number, key, ctx))
     return (
-        f'<sup class="note-ref"><a href="#note-{number}" id="note-ref-{number}"'
-        f' aria-label="{label}">{number}</a></sup>'
+        f'<sup class="note-ref"{_ui_lang(ctx)} data-pagefind-ignore><a href="#note-{number}"'
+        f' id="note-ref-{number}" aria-label="{label}">{number}</a></sup>'
     )
 
 
@@ -605,7 +613,9 @@ def _aside_html(number: int, key: str, ctx: NoteContext, anchored: bool) -> str:
             f'<p class="sidenote-head">{number_html} <span class="sidenote-kind">{kind}</span></p>'
         )
         body = render_plain(annotation.note, ctx.registry.allow_html)
-        extra_class, lang = " annotation", ""
+        extra_class = " annotation"
+        # The editor writes an article's annotations in the article's language.
+        language = ctx.article.language
     else:
         kind = escape(t["note"])
         period = _period_html(note, ctx)
@@ -623,11 +633,14 @@ def _aside_html(number: int, key: str, ctx: NoteContext, anchored: bool) -> str:
             + (f'<p class="sidenote-more"><a href="{href}">{more}</a></p>\n' if longer else "")
         )
         extra_class = ""
-        lang = f' lang="{escape(note.language)}"' if note.language != ctx.article.language else ""
+        language = note.language
+    # The side note's frame is in the site's language (so is the aside), its text in its own.
+    lang = f' lang="{escape(language)}"' if language != ctx.language else ""
     label = escape(_label(number, key, ctx))
     return (
         f'<aside class="sidenote{extra_class}" id="note-{number}" data-note="{escape(key)}"'
-        f' aria-label="{label}" data-pagefind-ignore>\n{head}\n<div class="sidenote-body"{lang}>\n{body}</div>\n'
+        f'{_ui_lang(ctx)} aria-label="{label}" data-pagefind-ignore>\n{head}\n'
+        f'<div class="sidenote-body"{lang}>\n{body}</div>\n'
         "</aside>\n"
     )
 

@@ -204,7 +204,6 @@ def article_page(index: SiteIndex, position: int) -> PageView:
     """The article page, with its neighbours in date order."""
     item = index.articles[position]
     a = item.article
-    t = strings(a.language)
     newer = index.articles[position - 1] if position > 0 else None
     older = index.articles[position + 1] if position + 1 < len(index.articles) else None
     crumbs = _crumbs(
@@ -233,8 +232,8 @@ def article_page(index: SiteIndex, position: int) -> PageView:
             "title": a.title,
             "lead_html": item.lead_html,
             "body_html": item.body_html,
-            "date": _date(a.date, a.language),
-            "updated": _date(a.updated, a.language) if a.updated else None,
+            "date": _date(a.date, index.config.language),
+            "updated": _date(a.updated, index.config.language) if a.updated else None,
             "section": {"name": a.section, "url": urls.section(a.section)} if a.section else None,
             "tags": [{"name": tag, "url": urls.tag(tag)} for tag in a.tags],
             "source": a.source,
@@ -254,10 +253,9 @@ def article_page(index: SiteIndex, position: int) -> PageView:
                 if not n.is_annotation
             ],
         },
-        "cards": entity_cards(index, item.mentioned, a.language),
+        "cards": entity_cards(index, item.mentioned, index.config.language),
         "newer": article_summary(newer) if newer else None,
         "older": article_summary(older) if older else None,
-        "t_article": t,
     }
     return PageView(item.url, "article.html", data)
 
@@ -580,6 +578,7 @@ def entity_page(
                     "type": t[f"type_{entity.type}"],
                     "url": first,
                     "feed": urls.entity_feed(slug),
+                    "about_count": len(refs.about),
                 },
                 "about": [_backlink(index.articles[i], slug) for i in about],
                 "mentioned": [_backlink(index.articles[i], slug) for i in mentioned],
@@ -616,6 +615,7 @@ def entity_page(
             "aliases": list(entity.aliases),
             "url": first,
             "feed": urls.entity_feed(slug),
+            "about_count": len(refs.about),
         },
         "about": [_backlink(index.articles[i], slug) for i in about],
         "mentioned": [_backlink(index.articles[i], slug) for i in mentioned],

@@ -148,7 +148,9 @@ def test_the_page_language_is_the_site_language_and_a_foreign_article_says_its_o
     build(project, tmp_path / "site")
     page = (tmp_path / "site/2024/11/north-korea-ratifies/index.html").read_text()
     assert '<html lang="da">' in page
-    assert '<article class="story" lang="en">' in page
+    assert '<article class="story">' in page
+    assert '<h1 lang="en">North Korea ratifies</h1>' in page
+    assert '<div class="story-body" lang="en" data-pagefind-body>' in page
     assert 'data-entity="vladimir-putin"' in page
     assert ">Putin&#39;s</a>" in page or ">Putin's</a>" in page
 

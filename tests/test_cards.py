@@ -118,10 +118,12 @@ def test_without_javascript_a_mention_is_a_plain_link_with_a_title(site):
     )
 
 
-def test_a_card_in_an_english_article_is_labelled_in_english(site):
+def test_a_card_in_an_english_article_speaks_the_language_of_the_site_it_describes(site):
+    # The card shows the entity's own (Danish) summary: its labels are Danish too, and
+    # cards.js gives the card the page's lang rather than the article's.
     attributes, cards = card_data(page_of(site, "putin-in-english"))
-    assert attributes == {"data-read-more": "Read more"}
-    assert cards["vladimir-putin"]["type"] == "Person"
+    assert attributes == {"data-read-more": "Læs mere"}
+    assert cards["vladimir-putin"]["summary"].startswith("Ruslands præsident")
 
 
 def test_card_text_cannot_close_the_script_element_that_holds_it(site):

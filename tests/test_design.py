@@ -170,6 +170,16 @@ def test_motion_only_plays_for_readers_who_have_not_asked_for_less():
     assert "animation:" not in outside_media(STYLE)
 
 
+def test_on_phones_the_timeline_kind_is_one_line_above_the_title():
+    # The phone rule must come after the base rule it overrides: with the same specificity,
+    # the later rule wins, and a base "flex: 0 0 6.5rem" would make the label 6.5rem tall.
+    base = STYLE.index(".timeline-kind { flex: 0 0 6.5rem;")
+    (phone,) = [b for b in at_rule_bodies(STYLE, "(max-width: 40rem)") if ".timeline-kind" in b]
+    assert "flex-direction: column" in rule_body(phone, ".timeline-entry")
+    assert "flex: 0 0 auto" in rule_body(phone, ".timeline-kind")
+    assert STYLE.index(phone) > base
+
+
 def test_wide_screens_leave_a_margin_column_beside_the_article_text():
     (wide,) = [b for b in at_rule_bodies(STYLE, "(min-width: 1100px)") if ".story {" in b]
     story = rule_body(wide, ".story")
@@ -276,11 +286,18 @@ def test_every_page_declares_its_language_and_starts_with_a_skip_link(site):
         assert ("main", {"id": "main", "tabindex": "-1"}) in tags, page
 
 
-def test_an_article_in_another_language_carries_its_own_lang(site):
+def test_an_article_in_another_language_marks_its_own_text_and_not_the_page_furniture(site):
     page = site / "2024/10/the-folketing-has-179-members/index.html"
-    stories = [attrs for tag, attrs in elements(page) if tag == "article"]
-    assert stories[0]["lang"] == "en"
-    assert stories[0]["class"] == "story"
+    tags = elements(page)
+    stories = [attrs for tag, attrs in tags if tag == "article"]
+    assert stories[0] == {"class": "story"}
+    assert ("h1", {"lang": "en"}) in tags
+    assert ("div", {"class": "story-body", "lang": "en", "data-pagefind-body": ""}) in tags
+    html = page.read_text(encoding="utf-8")
+    # The labels around the text are in the site's language, and so are the dates they give.
+    meta = html.split('<p class="meta" data-pagefind-ignore>', 1)[1].split("</p>", 1)[0]
+    assert "Publiceret" in meta
+    assert re.search(r">\d+\. oktober 2024 kl\. \d\d\.\d\d</time>", meta), meta
 
 
 def test_the_header_marks_the_current_page_for_assistive_technology(site):

@@ -68,6 +68,16 @@ def test_articles_about_and_articles_that_mention_are_listed_apart_newest_first(
     assert titles(section(html, "mentioned-h")) == ["Putin taler", "NIS om soldater"]
 
 
+def test_an_entity_that_no_article_is_about_lists_the_articles_that_name_it_without_also(
+    site: Path,
+) -> None:
+    html = (site / "entities/nis/index.html").read_text()
+    assert 'id="about-h"' not in html
+    assert '<h2 id="mentioned-h">Artikler, der nævner NIS</h2>' in html
+    kursk = (site / "entities/kursk/index.html").read_text()
+    assert '<h2 id="mentioned-h">Også nævnt i</h2>' in kursk
+
+
 def test_an_article_that_never_names_the_entity_is_never_listed(site: Path) -> None:
     html = (site / "entities/nis/index.html").read_text()
     listed = titles(re.search(r'<div class="backlinks">(.*?)</div>', html, re.S).group(1))
@@ -145,6 +155,8 @@ def test_an_entity_named_in_many_articles_has_its_list_on_pages_of_page_size(pag
     ]
     assert 'id="about-h"' in pages[0] and 'id="mentioned-h"' not in pages[0]
     assert 'id="about-h"' not in pages[1] and 'id="mentioned-h"' in pages[1]
+    # Page 2 goes on from the articles about Kursk on page 1: "also".
+    assert '<h2 id="mentioned-h">Også nævnt i</h2>' in pages[1]
     first, second, last = pages
     assert "Om Kursk." in first and 'class="related"' in first and "data-pagefind-body" in first
     assert 'class="related"' not in second and "data-pagefind-body" not in second

@@ -91,7 +91,7 @@ def test_the_marker_follows_the_passage_and_links_to_the_side_note_after_the_par
     assert html.startswith(
         "<p>Fuldskalainvasionen begyndte "
         '<a class="date" href="../../../timeline/index.html#d-2022-02-24">24. februar 2022</a>'
-        '<sup class="note-ref"><a href="#note-1" id="note-ref-1" '
+        '<sup class="note-ref" data-pagefind-ignore><a href="#note-1" id="note-ref-1" '
         'aria-label="Baggrund 1: Ruslands fuldskalainvasion af Ukraine">1</a></sup>'
         ". Siden kom sanktioner.</p>\n"
         '<aside class="sidenote" id="note-1" data-note="invasion" '
@@ -105,7 +105,7 @@ def test_the_marker_follows_the_passage_and_links_to_the_side_note_after_the_par
 def test_a_trigger_marker_goes_right_after_the_matched_words() -> None:
     html = annotate("Efter fuldskalainvasionens første dag kom sanktioner.").body_html
     assert html.startswith(
-        '<p>Efter fuldskalainvasionens<sup class="note-ref"><a href="#note-1" id="note-ref-1" '
+        '<p>Efter fuldskalainvasionens<sup class="note-ref" data-pagefind-ignore><a href="#note-1" id="note-ref-1" '
     )
     assert "</sup> første dag kom sanktioner.</p>\n<aside" in html
 
@@ -225,7 +225,7 @@ def test_an_annotation_is_anchored_after_its_quote_and_shown_as_a_side_note() ->
     assert carried(item) == ["annotation-1 by annotation"]
     assert item.body_html == (
         "<p>Nordkorea har sendt tusindvis af soldater"
-        '<sup class="note-ref"><a href="#note-1" id="note-ref-1" '
+        '<sup class="note-ref" data-pagefind-ignore><a href="#note-1" id="note-ref-1" '
         'aria-label="Redaktionens note 1">1</a></sup> til '
         '<a class="mention" data-entity="rusland" href="../../../entities/rusland/index.html" '
         'title="Rusland – Verdens største land målt på areal.">Rusland</a>.</p>\n'
@@ -243,7 +243,9 @@ def test_an_annotation_quote_is_found_across_emphasis_and_line_breaks() -> None:
         "Nordkorea har sendt tusindvis\naf *soldater* til Rusland.",
         front={"annotations": [ANNOTATION]},
     )
-    assert '<em>soldater<sup class="note-ref"><a href="#note-1"' in item.body_html
+    assert (
+        '<em>soldater<sup class="note-ref" data-pagefind-ignore><a href="#note-1"' in item.body_html
+    )
 
 
 def test_an_annotation_quote_that_ends_in_a_link_is_marked_after_the_link() -> None:
@@ -251,7 +253,9 @@ def test_an_annotation_quote_that_ends_in_a_link_is_marked_after_the_link() -> N
         "Nordkorea har sendt tusindvis af [soldater](https://example.org/) til Rusland.",
         front={"annotations": [ANNOTATION]},
     )
-    assert 'soldater</a><sup class="note-ref"><a href="#note-1"' in item.body_html
+    assert (
+        'soldater</a><sup class="note-ref" data-pagefind-ignore><a href="#note-1"' in item.body_html
+    )
 
 
 def test_annotations_and_notes_are_numbered_together_in_text_order() -> None:
@@ -432,7 +436,7 @@ def test_the_seed_carries_the_invasion_note_by_its_date(seed_site: Path) -> None
     assert 'data-note="ruslands-fuldskalainvasion-af-ukraine"' in html
     number = re.search(
         r'<a class="date" href="\.\./\.\./\.\./timeline/index\.html#d-2022-02-24">24\. februar 2022'
-        r'</a><sup class="note-ref"><a href="#note-(\d+)"',
+        r'</a><sup class="note-ref" data-pagefind-ignore><a href="#note-(\d+)"',
         html,
     )
     assert number is not None

@@ -91,8 +91,8 @@
     if (!entry) return;
     if (current && current !== link) close();
     fill(entry, how === "touch" ? link.href : "");
-    var scope = link.closest("[lang]");
-    card.lang = scope ? scope.lang : "";
+    // The card speaks the site's language (its entity's words), also in a foreign article.
+    card.lang = document.documentElement.lang;
     card.hidden = false;
     place(link);
     if (current !== link) {

@@ -5,6 +5,13 @@
   var root = document.getElementById("search");
   var script = document.querySelector("script[data-pagefind-ui]");
   if (!root || !script || typeof PagefindUI === "undefined") return;
+  if (window.location.protocol === "file:") {
+    // Browsers do not let a page opened from disk load the index: say so rather than hang.
+    var offline = document.getElementById("search-offline");
+    if (offline) offline.hidden = false;
+    root.hidden = true;
+    return;
+  }
   var bundle = new URL("./", script.src);
   var ui = new PagefindUI({
     element: "#search",
@@ -14,6 +21,9 @@
     showSubResults: false,
     translations: { placeholder: root.getAttribute("data-placeholder") },
   });
+  // Pagefind names its field by a placeholder only; a screen reader needs a label.
+  var field = root.querySelector("input");
+  if (field) field.setAttribute("aria-label", root.getAttribute("data-placeholder"));
   var query = new URLSearchParams(window.location.search).get("q");
   if (query) ui.triggerSearch(query);
   root.addEventListener("input", function (event) {

@@ -76,6 +76,70 @@ def test_a_side_note_sits_beside_the_text_on_a_wide_screen(page: Any, site_url: 
     )
 
 
+def test_a_side_note_starts_level_with_its_marker_unless_the_note_before_is_in_the_way(
+    page: Any, site_url: str
+) -> None:
+    page.set_viewport_size({"width": 1400, "height": 900})
+    open_page(page, site_url, SEED_ARTICLE)
+    page.wait_for_load_state("load")
+    places = page.evaluate(
+        """() => {
+            const body = document.querySelector('.story-body').getBoundingClientRect();
+            return [...document.querySelectorAll('.story-body > .sidenote')].map((note) => {
+                const marker = document.getElementById(note.id.replace('note-', 'note-ref-'));
+                const box = note.getBoundingClientRect();
+                return {
+                    id: note.id, top: box.top, bottom: box.bottom,
+                    marker: marker ? marker.getBoundingClientRect().top : null,
+                    body: body.top,
+                };
+            });
+        }"""
+    )
+    assert len(places) >= 3, places
+    below = places[0]["body"]
+    level = 0
+    for place in places:
+        assert place["marker"] is not None, place
+        wanted = max(place["marker"], below)
+        assert abs(place["top"] - wanted) < 2, (place, wanted)
+        level += abs(place["top"] - place["marker"]) < 2
+        assert place["top"] >= below - 1, f"{place['id']} overlaps the note before it"
+        below = place["bottom"] + 16
+    assert level >= 1, f"no note starts at its marker's line: {places}"
+
+
+def test_the_404_skip_link_moves_to_the_content_at_any_address(
+    browser: Any, demo_site: Path
+) -> None:
+    # Served as GitHub Pages serves it: at any missing address under base_url's path, where the
+    # page's <base href> would send a plain "#main" link to the front page.
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = context.new_page()
+
+        def serve_like_pages(route: Any) -> None:
+            path = route.request.url.split("/forklaret/", 1)[-1].split("?", 1)[0]
+            file = demo_site / path
+            if path and file.is_file():
+                route.fulfill(path=str(file))
+            else:
+                route.fulfill(status=404, path=str(demo_site / "404.html"))
+
+        page.route("http://pages.test/**", serve_like_pages)
+        address = "http://pages.test/forklaret/no/such/page/"
+        page.goto(address)
+        assert page.locator("h1").inner_text() == "Siden findes ikke"
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip"
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(200)
+        assert page.url == address
+        assert page.evaluate("document.activeElement.id") == "main"
+    finally:
+        context.close()
+
+
 def test_a_side_note_is_reached_from_its_number_on_a_phone(phone_page: Any, site_url: str) -> None:
     open_page(phone_page, site_url, SEED_ARTICLE)
     reference = phone_page.locator(".note-ref a").first
@@ -118,6 +182,23 @@ def test_searching_kursk_finds_pages_under_the_subpath_and_opens_one(
     page.wait_for_load_state()
     assert page.url.startswith(site_url)
     assert page.locator("h1").inner_text() == first_title
+
+
+def test_the_search_field_is_labelled_for_a_screen_reader(page: Any, site_url: str) -> None:
+    open_page(page, site_url, "search/")
+    field = page.locator(".pagefind-ui__search-input")
+    field.wait_for(state="visible")
+    assert field.get_attribute("aria-label") == "Søg i arkivet"
+    assert page.get_by_role("textbox", name="Søg i arkivet").count() == 1
+
+
+def test_search_opened_from_disk_says_it_needs_a_web_server(page: Any, demo_site: Path) -> None:
+    page.goto((demo_site / "search/index.html").as_uri())
+    message = page.locator("#search-offline")
+    message.wait_for(state="visible")
+    assert "webserver" in message.inner_text()
+    assert message.get_by_role("link", name="Arkiv").count() == 1
+    assert not page.locator("#search").is_visible()
 
 
 def test_the_search_page_runs_the_query_in_its_address(page: Any, site_url: str) -> None:
