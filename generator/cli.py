@@ -115,8 +115,12 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="project folder (default: .)",
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    parser.add_argument("-v", "--verbose", action="store_true", help="print timings and details")
+
+
+def _add_quiet(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="print errors only (no warnings, no summary)"
+    )
 
 
 def cmd_build(args: argparse.Namespace, printer: Printer) -> int:
@@ -180,6 +184,12 @@ def cmd_new(args: argparse.Namespace, printer: Printer) -> int:
     )
 
 
+def _jobs(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"not a number of processes (0 or more): {text!r}")
+    return int(text)
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"not a port number (0-65535): {text!r}")
@@ -222,11 +232,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-j",
         "--jobs",
-        type=int,
+        type=_jobs,
         default=0,
         metavar="N",
-        help="worker processes (default: all cores)",
+        help="worker processes (default, or 0: one per core, at most 8)",
     )
+    _add_quiet(p)
+    p.add_argument("-v", "--verbose", action="store_true", help="print the time of each stage")
     p.set_defaults(run=cmd_build)
 
     p = commands.add_parser(
@@ -281,6 +293,7 @@ def make_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--strict", action="store_true", help="fail on warnings as well as errors")
     p.add_argument("--drafts", action="store_true", help="include draft articles")
+    _add_quiet(p)
     p.set_defaults(run=cmd_check)
 
     p = commands.add_parser(

@@ -78,6 +78,12 @@ def test_the_main_help_lists_every_command_and_the_exit_codes(
         ("serve", "--port", "http"),
         ("serve", "--port", "70000"),
         ("new",),
+        ("build", "-j", "-1"),
+        ("build", "--jobs", "two"),
+        # -q and -v are options of the commands that use them, not accepted and ignored.
+        ("import", "-q", "x.txt"),
+        ("new", "-v", "Titel"),
+        ("serve", "-q"),
     ],
 )
 def test_a_usage_error_exits_with_code_2(
