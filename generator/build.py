@@ -30,7 +30,7 @@ from generator.content import parse_content
 from generator.diagnostics import Diagnostic, error, has_errors, sort_diagnostics
 from generator.incremental import annotate_content, assemble_content, index_content, parse_changed
 from generator.model import Content
-from generator.output import Staging
+from generator.output import Staging, UnsafePath, output_problem
 from generator.pages import render_site
 from generator.parallel import collector_paused, worker_count
 from generator.render import OutputFile, template_dirs
@@ -86,7 +86,8 @@ def load(project: Path, drafts: bool = False) -> tuple[Loaded | None, list[Diagn
     """Read and parse the project, collecting every problem found in the content."""
     config_text, sources, problems = read_sources(project)
     if config_text is None:
-        return None, [missing_config()]
+        unread = [d for d in problems if d.path == CONFIG_PATH and d.message != "file not found"]
+        return None, unread or [missing_config()]
     config, config_problems = parse_config(config_text)
     problems += config_problems
     if config is None:
@@ -202,12 +203,21 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         except cache.SourceChanged as exc:
             message = "the file changed while it was being built; build again"
             return BuildResult((error(exc.path, None, message),))
+        except PermissionError as exc:
+            # The cache or output folder (or a folder on the way) is not writable; the output
+            # folder is left as it was.
+            where = str(exc.filename or options.project)
+            reason = (exc.strerror or "permission denied").lower()
+            return BuildResult((error(where, None, f"cannot be written: {reason}"),))
 
 
 def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     start = time.perf_counter()
     stopwatch = Stopwatch(progress)
     project, out = options.project, options.out.absolute()
+    refused = output_problem(project, out)
+    if refused is not None:
+        return BuildResult((error(str(options.out), None, f"not an output folder: {refused}"),))
     folder = project / cache.CACHE_DIR
     jobs = worker_count(options.jobs)
     state = cache.load_state(folder)
@@ -225,7 +235,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         )
 
     if CONFIG_PATH not in scan.stamps:
-        return result([missing_config()])
+        return result(scan.problems.get(CONFIG_PATH) or [missing_config()])
     settings = digest(
         cache.code_version(),
         scan.stamps[CONFIG_PATH].digest,
@@ -334,6 +344,12 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
             staging.merge_into(site.written, removed)
         else:
             staging.swap_in()
+    except UnsafePath as exc:
+        staging.discard()
+        if rendered is not None:
+            journal.delete(rendered.link_files)
+        cache.mark_writing(folder, False)
+        return result([*problems, error(str(options.out), None, str(exc))])
     except BaseException:
         staging.discard()
         if rendered is not None:

@@ -41,7 +41,7 @@ from generator.linker import Mention
 from generator.model import Article, Entity, Note
 from generator.notes import AttachedNote
 from generator.parallel import collector_paused
-from generator.sources import CONTENT_DIRS, read_text
+from generator.sources import content_files, read_bytes, read_text
 
 CACHE_DIR = ".explainer-cache"
 FORMAT = 1
@@ -129,27 +129,6 @@ class Stamp:
     digest: str
 
 
-def content_files(project: Path) -> list[str]:
-    """Every Markdown file under the content folders, sorted; as ``sources.content_paths``."""
-    found: list[str] = []
-
-    def walk(folder: str) -> None:
-        try:
-            entries = list(os.scandir(f"{project}/{folder}"))
-        except (FileNotFoundError, NotADirectoryError):
-            return
-        for entry in entries:
-            relative = f"{folder}/{entry.name}"
-            if entry.is_dir():
-                walk(relative)
-            elif entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file():
-                found.append(relative)
-
-    for folder in CONTENT_DIRS:
-        walk(folder)
-    return sorted(found)
-
-
 class SourceChanged(Exception):
     """A source file changed while the build was using it."""
 
@@ -172,7 +151,7 @@ class Scan:
     def text(self, path: str) -> str:
         """The text of a source as the scan saw it (:class:`SourceChanged` if it changed)."""
         try:
-            data = read_file(self.project / path)
+            data = read_bytes(self.project / path)
         except OSError as exc:
             raise SourceChanged(path) from exc
         if digest_bytes(data) != self.stamps[path].digest:
@@ -188,34 +167,29 @@ class Scan:
         }
 
 
-def read_file(path: Path | str, size: int = 1 << 16) -> bytes:
-    """A file's bytes, read with two system calls: ``open()`` makes several more, which cost
-    more than the read itself for thousands of small files."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        parts = [os.read(fd, size + 1)]
-        while parts[-1]:
-            parts.append(os.read(fd, 1 << 20))
-    finally:
-        os.close(fd)
-    return b"".join(parts)
-
-
 def scan_sources(project: Path, previous: Mapping[str, Stamp]) -> Scan:
     """Stat ``site.yaml`` and every content file; hash those that look changed."""
     scan = Scan(project, {}, {}, time.time())
     root = str(project)  # paths joined as strings: a Path per file costs more than its stat
-    for path in [CONFIG_PATH, *content_files(project)]:
+    paths, problems = content_files(project)
+    for problem in problems:
+        scan.problems[problem.path] = [problem]
+    for path in [CONFIG_PATH, *paths]:
         try:
             info = os.stat(f"{root}/{path}")
         except FileNotFoundError:
+            if path != CONFIG_PATH:
+                scan.problems[path] = read_text(project, path)[1]
+            continue
+        except OSError:
+            scan.problems[path] = read_text(project, path)[1]
             continue
         old = previous.get(path)
         if old is not None and old.mtime_ns == info.st_mtime_ns and old.size == info.st_size:
             scan.stamps[path] = old
             continue
         try:
-            data = read_file(f"{root}/{path}", info.st_size)
+            data = read_bytes(f"{root}/{path}", info.st_size)
             data.decode("utf-8")
         except (OSError, UnicodeDecodeError):
             scan.problems[path] = read_text(project, path)[1]
@@ -742,7 +716,7 @@ class SourcedArticle(Article):
     @property  # type: ignore[override]
     def body(self) -> str:
         try:
-            data = read_file(Path(self._file))
+            data = read_bytes(Path(self._file))
         except OSError as exc:
             raise SourceChanged(self.path) from exc
         if digest_bytes(data) != self._source:

@@ -12,7 +12,7 @@ from generator import urls
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostic, error
 from generator.linker import alias_conflicts
-from generator.model import Article, Content
+from generator.model import Article, Content, Entity, Note
 from generator.render import OutputFile
 
 
@@ -33,6 +33,19 @@ def duplicate_urls(articles: Sequence[Article]) -> list[Diagnostic]:
             )
         else:
             first[url] = article
+    return problems
+
+
+def duplicate_slugs(documents: Sequence[Entity | Note], what: str) -> list[Diagnostic]:
+    """Two entity (or note) files with one slug, from folders under ``content/``: an error at
+    each later file, naming the first. Their pages would share one URL."""
+    first: dict[str, str] = {}
+    problems = []
+    for document in sorted(documents, key=lambda d: d.path):
+        other = first.setdefault(document.slug, document.path)
+        if other != document.path:
+            message = f'the {what} slug "{document.slug}" is also the slug of {other}'
+            problems.append(error(document.path, None, message))
     return problems
 
 
@@ -74,6 +87,8 @@ def check_content(content: Content, config: SiteConfig) -> list[Diagnostic]:
     """Every cross-file check on parsed content."""
     return (
         duplicate_urls(content.articles)
+        + duplicate_slugs(content.entities, "entity")
+        + duplicate_slugs(content.notes, "note")
         + unknown_references(content)
         + alias_conflicts(content.entities)
     )

@@ -123,8 +123,20 @@ def _add_quiet(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _refused_output(project: Path, out: Path, printer: Printer) -> bool:
+    """Say so, and True, when ``out`` cannot be the output folder (see ``output_problem``)."""
+    from generator.output import output_problem
+
+    problem = output_problem(project, out)
+    if problem is not None:
+        print(f"{out}: error: not an output folder: {problem}", file=printer.err)
+    return problem is not None
+
+
 def cmd_build(args: argparse.Namespace, printer: Printer) -> int:
     out = args.out if args.out is not None else args.project / "site"
+    if _refused_output(args.project, out, printer):
+        return EXIT_USAGE
     result = build(
         BuildOptions(
             project=args.project,
@@ -153,6 +165,8 @@ def cmd_serve(args: argparse.Namespace, printer: Printer) -> int:
     from generator.serve import ServeOptions, serve
 
     out = args.out if args.out is not None else args.project / "site"
+    if _refused_output(args.project, out, printer):
+        return EXIT_USAGE
     options = ServeOptions(args.project, out, args.host, args.port, args.drafts, not args.no_search)
     return serve(options, printer.out, printer.err)
 

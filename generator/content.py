@@ -176,6 +176,19 @@ def _annotations(fields: _Fields) -> tuple[Annotation, ...]:
     return tuple(result)
 
 
+def _named(f: _Fields, key: str, names: list[str]) -> list[str]:
+    """Section or tag names, each of which names a page: one whose URL would be empty (no
+    letter or digit a slug can keep, as in "日本" or "???") is an error at the key."""
+    for name in names:
+        if name and not slugify(name):
+            f.fail(
+                key,
+                f'"{key}": "{name}" has no letter or digit that a URL can hold (a-z, 0-9, '
+                "æ, ø, å and other Latin letters); write it with some",
+            )
+    return names
+
+
 def parse_article(
     source: SourceFile, config: SiteConfig
 ) -> tuple[Article | None, list[Diagnostic]]:
@@ -201,8 +214,8 @@ def parse_article(
         body=fm.body,
         body_line=fm.body_line,
         lead=f.text("lead"),
-        section=f.text("section"),
-        tags=f.text_list("tags"),
+        section=_named(f, "section", [f.text("section")])[0],
+        tags=tuple(_named(f, "tags", list(f.text_list("tags")))),
         source=f.text("source"),
         byline=f.text("byline"),
         draft=f.flag("draft"),

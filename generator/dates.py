@@ -154,6 +154,11 @@ def _offset(text: str) -> tzinfo:
     return timezone(timedelta(minutes=-minutes if text[0] == "-" else minutes))
 
 
+YEARS = (1000, 9998)
+"""The years a date may have: every date must also exist as a day in UTC and in every time
+zone, which dates at the edges of Python's calendar (years 1 and 9999) may not."""
+
+
 def parse_datetime(value: object, tz: str) -> datetime:
     """Parse a front-matter date into an aware datetime (seconds kept, microseconds dropped).
 
@@ -162,6 +167,8 @@ def parse_datetime(value: object, tz: str) -> datetime:
     offset the time is local to `tz` (a date alone means 00:00 local) and the result carries
     ``ZoneInfo(tz)``; with one, the result carries that fixed offset.
     """
+    if isinstance(value, (date, datetime)) and not YEARS[0] <= value.year <= YEARS[1]:
+        raise ValueError(f"the year must be from {YEARS[0]} to {YEARS[1]}: {value.isoformat()!r}")
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             return _localise(value.replace(microsecond=0), tz)
@@ -187,6 +194,8 @@ def parse_datetime(value: object, tz: str) -> datetime:
         offset = _offset(parts["offset"]) if parts["offset"] else None
     except ValueError as exc:
         raise ValueError(f"not a valid date: {text!r} ({exc})") from None
+    if not YEARS[0] <= naive.year <= YEARS[1]:
+        raise ValueError(f"the year must be from {YEARS[0]} to {YEARS[1]}: {text!r}")
     if offset is None:
         return _localise(naive, tz)
     return naive.replace(tzinfo=offset)

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
-from generator.render import OutputFile
+from generator.render import BUILTIN_TEMPLATES, OutputFile
 
 
 class UnsafePath(ValueError):
@@ -40,6 +40,32 @@ def check_relative(path: str) -> str:
 def safe_relative(path: str) -> PurePosixPath:
     """:func:`check_relative`, as a path."""
     return PurePosixPath(check_relative(path))
+
+
+PROJECT_FOLDERS = ("content", "templates", ".explainer-cache")
+"""The project's own folders, which no output folder may be or be inside."""
+
+
+def output_problem(project: Path, out: Path) -> str | None:
+    """Why ``out`` cannot be a build's output folder, or None. A build replaces the whole output
+    folder, so it must hold nothing but a site: not the project, not its sources, not a file,
+    and not a folder of other files."""
+    root, folder = project.resolve(), out.resolve()
+    if root.is_relative_to(folder):
+        return f"it holds the project ({project}), which the build would replace with the site"
+    for name in PROJECT_FOLDERS:
+        if folder.is_relative_to(root / name):
+            return f"it is inside the project's {name}/ folder; choose a folder of its own"
+    if BUILTIN_TEMPLATES.is_dir() and folder.is_relative_to(BUILTIN_TEMPLATES.resolve()):
+        return "it is inside the built-in templates; choose a folder of its own"
+    if folder.exists() and not folder.is_dir():
+        return "it is a file, not a folder"
+    if folder.is_dir() and not (folder / "index.html").is_file() and any(folder.iterdir()):
+        return (
+            "it holds files but no built site (no index.html), and the build replaces the "
+            "whole folder; choose a new or empty folder"
+        )
+    return None
 
 
 def write_tree(root: Path, files: Iterable[OutputFile]) -> int:
@@ -169,9 +195,11 @@ class Staging:
                 known.add(folder)
             return folder
 
-        for path in written:
-            name = path.rpartition("/")[2]
-            os.replace(f"{self.root}/{path}", f"{folder_for(path)}/{name}")
+        # Every folder is checked (and made) before any file moves: a refusal leaves the output
+        # folder's files as they were.
+        moves = [(path, f"{folder_for(path)}/{path.rpartition('/')[2]}") for path in written]
+        for path, target in moves:
+            os.replace(f"{self.root}/{path}", target)
         emptied: set[str] = set()
         for path in removed:
             target = f"{out}/{check_relative(path)}"

@@ -1,7 +1,12 @@
-"""The input edge: read the project's content and templates from disk."""
+"""The input edge: find and read the project's content.
+
+``build`` and ``check`` find the same files and read them the same way (bytes, decoded as
+UTF-8, line endings as written), so that ``check`` passes exactly when ``build`` would.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from generator.config import CONFIG_PATH
@@ -11,35 +16,101 @@ from generator.model import SourceFile
 CONTENT_DIRS = ("content/articles", "content/entities", "content/notes")
 
 
-def read_text(project: Path, relative: str) -> tuple[str | None, list[Diagnostic]]:
-    """Read one UTF-8 file of the project; a missing or undecodable file is a diagnostic."""
+def read_bytes(path: Path | str, size: int = 1 << 16) -> bytes:
+    """A file's bytes, read with two system calls: ``open()`` makes several more, which cost
+    more than the read itself for thousands of small files."""
+    fd = os.open(path, os.O_RDONLY)
     try:
-        return (project / relative).read_text(encoding="utf-8"), []
-    except FileNotFoundError:
-        return None, [error(relative, None, "file not found")]
+        parts = [os.read(fd, size + 1)]
+        while parts[-1]:
+            parts.append(os.read(fd, 1 << 20))
+    finally:
+        os.close(fd)
+    return b"".join(parts)
+
+
+def decode(data: bytes, relative: str) -> tuple[str | None, list[Diagnostic]]:
+    """UTF-8 text, or an error at the line of the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
-        return None, [error(relative, None, f"not UTF-8 text: {exc.reason} at byte {exc.start}")]
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start : exc.start + 1].hex()
+        message = f"not UTF-8 text: byte 0x{bad} ({exc.reason}); save the file as UTF-8"
+        return None, [error(relative, line, message)]
 
 
-def content_paths(project: Path) -> list[str]:
-    """Every Markdown file under the content folders, as sorted project-relative POSIX paths."""
-    paths: list[str] = []
+def unreadable(relative: str, exc: OSError) -> Diagnostic:
+    """The error for a file or folder that cannot be read, such as one without permission."""
+    if isinstance(exc, FileNotFoundError):
+        return error(relative, None, "file not found")
+    if isinstance(exc, IsADirectoryError):
+        return error(relative, None, "is a folder, not a file")
+    reason = (exc.strerror or type(exc).__name__).lower()
+    return error(relative, None, f"cannot be read: {reason}")
+
+
+def read_text(project: Path, relative: str) -> tuple[str | None, list[Diagnostic]]:
+    """Read one UTF-8 file of the project; a missing, unreadable or undecodable file is a
+    diagnostic."""
+    try:
+        data = read_bytes(f"{project}/{relative}")
+    except OSError as exc:
+        return None, [unreadable(relative, exc)]
+    return decode(data, relative)
+
+
+def content_files(project: Path) -> tuple[list[str], list[Diagnostic]]:
+    """Every Markdown file under the content folders, as sorted project-relative POSIX paths,
+    and the problems met on the way.
+
+    Content is read from inside ``content/`` only: a symbolic link that leads outside it is an
+    error, and a link to a folder is not followed (it could lead back into its own folder)."""
+    found: list[str] = []
+    problems: list[Diagnostic] = []
+    content = os.path.realpath(f"{project}/content")
+
+    def walk(folder: str) -> None:
+        try:
+            entries = sorted(os.scandir(f"{project}/{folder}"), key=lambda e: e.name)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        except OSError as exc:
+            problems.append(unreadable(folder, exc))
+            return
+        for entry in entries:
+            relative = f"{folder}/{entry.name}"
+            if entry.name.startswith("."):
+                continue
+            if entry.is_symlink():
+                target = os.path.realpath(entry.path)
+                if entry.is_dir():
+                    message = "is a symbolic link to a folder, which is not followed; move the "
+                    problems.append(error(relative, None, message + "folder into content/"))
+                    continue
+                if not entry.name.endswith(".md"):
+                    continue
+                if os.path.commonpath([content, target]) != content:
+                    message = f"is a symbolic link to {target}, outside content/; content is read "
+                    problems.append(error(relative, None, message + "only from content/"))
+                    continue
+            if entry.is_dir():
+                walk(relative)
+            elif entry.name.endswith(".md"):
+                found.append(relative)
+
     for folder in CONTENT_DIRS:
-        root = project / folder
-        if root.is_dir():
-            paths.extend(
-                p.relative_to(project).as_posix()
-                for p in root.rglob("*.md")
-                if p.is_file() and not p.name.startswith(".")
-            )
-    return sorted(paths)
+        walk(folder)
+    return sorted(found), problems
 
 
 def read_sources(project: Path) -> tuple[str | None, list[SourceFile], list[Diagnostic]]:
     """Read site.yaml and every content file."""
     config_text, problems = read_text(project, CONFIG_PATH)
     sources: list[SourceFile] = []
-    for path in content_paths(project):
+    paths, found = content_files(project)
+    problems.extend(found)
+    for path in paths:
         text, found = read_text(project, path)
         problems.extend(found)
         if text is not None:

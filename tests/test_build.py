@@ -209,3 +209,99 @@ def test_a_symlink_inside_the_output_cannot_lead_a_write_outside(tmp_path: Path)
     with pytest.raises(UnsafePath):
         write_tree(root, [OutputFile("link/x.html", b"x")])
     assert list(outside.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("out", "reason"),
+    [
+        (".", "it holds the project"),
+        ("..", "it holds the project"),
+        ("content", "it is inside the project's content/ folder"),
+        ("content/articles/site", "it is inside the project's content/ folder"),
+        ("templates", "it is inside the project's templates/ folder"),
+        ("notes.txt", "it is a file, not a folder"),
+        ("papers", "it holds files but no built site"),
+    ],
+)
+def test_an_output_folder_that_would_destroy_other_files_is_refused_before_anything_is_written(
+    tmp_path: Path, out: str, reason: str
+) -> None:
+    # The build replaces its whole output folder: pointed at the project, its sources, a file or
+    # a folder of other files, it would delete them.
+    project = small_site(tmp_path / "p")
+    (project / "templates").mkdir()
+    (project / "notes.txt").write_text("mine", encoding="utf-8")
+    (project / "papers").mkdir()
+    (project / "papers/draft.txt").write_text("mine", encoding="utf-8")
+    before = tree(tmp_path)
+    code, _out, err = build(project, project / out)
+    assert code == 2
+    assert f"error: not an output folder: {reason}" in err
+    assert tree(tmp_path) == before
+
+
+def test_a_site_built_before_and_an_empty_folder_are_output_folders(tmp_path: Path) -> None:
+    project = small_site(tmp_path / "p")
+    (tmp_path / "empty").mkdir()
+    assert build(project, tmp_path / "empty")[0] == 0
+    assert build(project, tmp_path / "empty")[0] == 0
+    assert (tmp_path / "empty/index.html").is_file()
+
+
+def test_a_tag_or_section_that_makes_no_url_is_an_error_at_its_key(tmp_path: Path) -> None:
+    project = small_site(tmp_path / "p")
+    path = "content/articles/2024/vinter.md"
+    text = (project / path).read_text(encoding="utf-8")
+    text = text.replace("section: Udland", 'section: Москва\ntags: [Krig, "日本", "???"]')
+    (project / path).write_text(text, encoding="utf-8")
+    code, _out, err = build(project, tmp_path / "site")
+    assert code == 1
+    assert not (tmp_path / "site").exists()
+    hint = "has no letter or digit that a URL can hold"
+    assert [line.split(": error: ")[1] for line in err.splitlines() if ": error: " in line] == [
+        f'"section": "Москва" {hint} (a-z, 0-9, æ, ø, å and other Latin letters); write it with some',
+        f'"tags": "???" {hint} (a-z, 0-9, æ, ø, å and other Latin letters); write it with some',
+        f'"tags": "日本" {hint} (a-z, 0-9, æ, ø, å and other Latin letters); write it with some',
+    ]
+
+
+def test_two_entity_files_with_one_slug_are_an_error_naming_both(tmp_path: Path) -> None:
+    # content/entities/arkiv/… is read too: its file would silently replace (or lose to) the
+    # other at entities/vladimir-putin/.
+    project = small_site(tmp_path / "p")
+    (project / "content/entities/arkiv").mkdir()
+    (project / "content/entities/arkiv/vladimir-putin.md").write_text(
+        ENTITY.replace("Præsident.", "En anden."), encoding="utf-8"
+    )
+    code, _out, err = build(project, tmp_path / "site")
+    assert code == 1
+    assert (
+        'content/entities/vladimir-putin.md: error: the entity slug "vladimir-putin" is also the '
+        "slug of content/entities/arkiv/vladimir-putin.md"
+    ) in err.splitlines()
+
+
+def test_an_incremental_build_refused_by_a_linked_folder_changes_no_file(tmp_path: Path) -> None:
+    # site/entities made a symbolic link by hand: the rebuild must not write through it, and it
+    # refuses before it moves any file, not halfway through the site.
+    project = small_site(tmp_path / "p")
+    out = tmp_path / "site"
+    assert build(project, out)[0] == 0
+    (out / "entities").rename(tmp_path / "elsewhere")
+    (out / "entities").symlink_to(tmp_path / "elsewhere")
+    before = tree(tmp_path)
+    config = project / "content/site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("Testarkiv", "Nyt navn"))
+    code, _out, err = build(project, out)
+    assert code == 1
+    assert "error: refusing to write outside the output folder: 'entities/" in err
+    after = tree(tmp_path)
+    assert {
+        p: d
+        for p, d in after.items()
+        if "/.explainer-cache/" not in p and p != "p/content/site.yaml"
+    } == {
+        p: d
+        for p, d in before.items()
+        if "/.explainer-cache/" not in p and p != "p/content/site.yaml"
+    }

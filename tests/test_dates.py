@@ -413,3 +413,25 @@ def test_every_date_in_a_long_text_is_found() -> None:
     text = paragraph * 2000
     mentions = find_dates(text, "da")
     assert len(mentions) == 4000
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0001-01-01",
+        "0999-12-31T23:00",
+        "9999-12-31T23:59:59-12:00",
+        date(1, 1, 1),
+        datetime(9999, 12, 31),
+    ],
+)
+def test_a_date_at_the_edge_of_the_calendar_is_an_error_not_an_overflow(value: object) -> None:
+    # 0001-01-01 in Copenhagen is year 0 in UTC, which Python cannot hold: a ValueError (which
+    # front matter reports at the key) rather than an OverflowError (a traceback).
+    with pytest.raises(ValueError, match="the year must be from 1000 to 9998"):
+        parse_datetime(value, "Europe/Copenhagen")
+
+
+def test_the_years_a_date_may_have_reach_from_1000_to_9998() -> None:
+    assert parse_datetime("1000-01-01", "Europe/Copenhagen").year == 1000
+    assert parse_datetime("9998-12-31T23:59:59-12:00", "Europe/Copenhagen").year == 9998

@@ -175,11 +175,11 @@ def test_a_template_with_a_broken_link_fails_the_build_naming_the_page_and_the_l
     )
     out = tmp_path / "site"
     out.mkdir()
-    (out / "old.html").write_text("the last good site", encoding="utf-8")
+    (out / "index.html").write_text("the last good site", encoding="utf-8")
     code, _, err = build(project, out, "--no-search")
     assert code == 1
     assert "site/index.html: error: broken internal link: arkivet/index.html" in err.splitlines()
     assert "site/2024/index.html: error: broken internal link: ../arkivet/index.html" in (
         err.splitlines()
     )
-    assert tree(out) == {"old.html": b"the last good site"}
+    assert tree(out) == {"index.html": b"the last good site"}

@@ -1,0 +1,130 @@
+"""Finding and reading content: build and check see the same files, read the same way, and a
+file that cannot be read is an error at its path (at its line, when the line is known)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from generator import sources
+from tests.sitekit import article, build, run_cli, write_project
+
+SITE = 'title: "Testarkiv"\nlanguage: da\n'
+
+
+def project_with(root: Path, files: dict[str, str | bytes]) -> Path:
+    text = {p: v for p, v in files.items() if isinstance(v, str)}
+    project = write_project(
+        root,
+        {
+            "content/site.yaml": SITE,
+            "content/articles/2024/a.md": article("Vinter i Moskva", body="Sne."),
+            **text,
+        },
+    )
+    for path, data in files.items():
+        if isinstance(data, bytes):
+            (project / path).write_bytes(data)
+    return project
+
+
+def errors(output: str) -> list[str]:
+    return [line for line in output.splitlines() if ": error: " in line]
+
+
+def both(project: Path, out: Path) -> tuple[list[str], list[str]]:
+    """The errors of check and of build, which must fail alike."""
+    check_code, _out, check_err = run_cli("check", "-C", str(project))
+    build_code, _out, build_err = build(project, out)
+    assert (check_code, build_code) == (1, 1), (check_err, build_err)
+    assert not (out / "index.html").exists()
+    return errors(check_err), errors(build_err)
+
+
+def test_a_symbolic_link_to_a_folder_is_an_error_and_not_followed(tmp_path: Path) -> None:
+    project = project_with(tmp_path / "p", {})
+    os.symlink(".", project / "content/articles/2024/loop")
+    checked, built = both(project, tmp_path / "site")
+    expected = [
+        "content/articles/2024/loop: error: is a symbolic link to a folder, which is not "
+        "followed; move the folder into content/"
+    ]
+    assert checked == built == expected
+
+
+def test_a_symbolic_link_to_a_file_outside_content_is_an_error(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere.md"
+    elsewhere.write_text(article("Udefra", body="Tekst."), encoding="utf-8")
+    project = project_with(tmp_path / "p", {})
+    os.symlink(elsewhere, project / "content/articles/2024/udefra.md")
+    checked, built = both(project, tmp_path / "site")
+    assert (
+        checked
+        == built
+        == [
+            f"content/articles/2024/udefra.md: error: is a symbolic link to {elsewhere}, outside "
+            "content/; content is read only from content/"
+        ]
+    )
+
+
+def test_a_symbolic_link_to_a_file_inside_content_is_read(tmp_path: Path) -> None:
+    project = project_with(
+        tmp_path / "p", {"content/articles/arkiv/b.md": article("Sommer i Pyongyang")}
+    )
+    os.symlink("../arkiv/b.md", project / "content/articles/2024/b.md")
+    paths, problems = sources.content_files(project)
+    assert problems == []
+    assert "content/articles/2024/b.md" in paths
+
+
+def test_a_file_that_is_not_utf8_is_an_error_at_the_line_of_its_first_bad_byte(
+    tmp_path: Path,
+) -> None:
+    latin1 = "---\ntitle: Læs\ndate: 2024-11-14\n---\nLæs mere.\n".encode("latin-1")
+    project = project_with(tmp_path / "p", {"content/articles/2024/l.md": latin1})
+    checked, built = both(project, tmp_path / "site")
+    message = (
+        "content/articles/2024/l.md:2: error: not UTF-8 text: byte 0xe6 (invalid continuation "
+        "byte); save the file as UTF-8"
+    )
+    assert checked == built == [message]
+
+
+def test_a_site_yaml_that_is_not_utf8_says_so_rather_than_that_it_is_missing(
+    tmp_path: Path,
+) -> None:
+    project = project_with(
+        tmp_path / "p", {"content/site.yaml": "title: Færdig\n".encode("cp1252")}
+    )
+    checked, built = both(project, tmp_path / "site")
+    assert (
+        checked
+        == built
+        == [
+            "content/site.yaml:1: error: not UTF-8 text: byte 0xe6 (invalid continuation byte); "
+            "save the file as UTF-8"
+        ]
+    )
+
+
+def test_a_file_without_permission_to_read_is_an_error_at_its_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Simulated: the tests may run as root, whom file permissions do not stop.
+    project = project_with(tmp_path / "p", {})
+    real = sources.read_bytes
+
+    def refuse(path: Path | str, size: int = 1 << 16) -> bytes:
+        if str(path).endswith("/a.md"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, size)
+
+    monkeypatch.setattr(sources, "read_bytes", refuse)
+    text, problems = sources.read_text(project, "content/articles/2024/a.md")
+    assert text is None
+    assert [str(p) for p in problems] == [
+        "content/articles/2024/a.md: error: cannot be read: permission denied"
+    ]
