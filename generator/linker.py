@@ -420,6 +420,12 @@ def link_mentions(
         if token.type != "inline" or not token.children:
             continue
         if i > 0 and tokens[i - 1].type == "heading_open":
+            if "[[" in token.content:
+                line = ctx.line_offset + (token.map[0] if token.map else 0)
+                message = (
+                    '"[[" in a heading is shown as written: entity links are not made in headings'
+                )
+                linker.diagnostics.append(warning(ctx.path, line, message))
             continue
         first_line = ctx.line_offset + (token.map[0] if token.map else 0)
         token.children = linker.link_inline(token.children, first_line)
@@ -501,14 +507,15 @@ class _Linker:
             self.split_matches(text, line, pieces)
             return pieces
         done = 0
+        at_done = line  # the line at ``done``, counted on from link to link
         links: list[tuple[int, int]] = []
         for m in EXPLICIT_LINK.finditer(text):
             target = m.group(1)
             if not target.strip():
                 continue
             links.append(m.span())
-            self.split_matches(text[done : m.start()], line + text.count("\n", 0, done), pieces)
-            here = line + text.count("\n", 0, m.start())
+            self.split_matches(text[done : m.start()], at_done, pieces)
+            here = at_done + text.count("\n", done, m.start())
             slug = self.ctx.resolve(target)
             if slug is None:
                 message = f'unknown entity "{_normalise(target)}" in {m.group(0)}'
@@ -517,8 +524,9 @@ class _Linker:
             else:
                 shown = (m.group(2) or "").strip() or target.strip()
                 pieces.append(_Piece(shown, slug, explicit=True, line=here))
+            at_done = here + text.count("\n", m.start(), m.end())
             done = m.end()
-        self.split_matches(text[done:], line + text.count("\n", 0, done), pieces)
+        self.split_matches(text[done:], at_done, pieces)
         self.stray_brackets(text, line, links)
         return pieces
 
@@ -526,10 +534,15 @@ class _Linker:
         """A warning for each line with a ``[[`` that opens no entity link: one left open, an
         empty one, or one with formatting inside (which splits it over several runs of text)."""
         warned: set[int] = set()
+        here, counted, after = line, 0, 0  # lines and links passed so far: linear in the text
         at = text.find("[[")
         while at != -1:
-            here = line + text.count("\n", 0, at)
-            if here not in warned and not any(start <= at < end for start, end in links):
+            here += text.count("\n", counted, at)
+            counted = at
+            while after < len(links) and links[after][1] <= at:
+                after += 1
+            inside = after < len(links) and links[after][0] <= at
+            if here not in warned and not inside:
                 warned.add(here)
                 message = (
                     '"[[" opens no entity link and is shown as written (an entity link is '
@@ -540,13 +553,15 @@ class _Linker:
 
     def split_matches(self, text: str, line: int, pieces: list[_Piece]) -> None:
         done = 0
+        here, counted = line, 0  # lines counted on from the last match: linear in the text
         for match in self.ctx.matcher.find(text, self.ctx.language):
             if match.key in self.ctx.disabled:
                 continue
             if match.start > done:
                 pieces.append(_Piece(text[done : match.start]))
             written = text[match.start : match.end]
-            here = line + text.count("\n", 0, match.start)
+            here += text.count("\n", counted, match.start)
+            counted = match.start
             pieces.append(_Piece(written, match.key, line=here))
             done = match.end
         if done < len(text):
