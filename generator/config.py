@@ -6,6 +6,7 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from generator.diagnostics import Diagnostic, error
 from generator.frontmatter import key_lines, load_yaml, unknown_keys
@@ -70,25 +71,70 @@ def _check_types(data: dict[str, Any], lines: dict[str, int], path: str) -> list
     if data.get("link", "first") not in ("first", "all"):
         bad("link", 'must be "first" or "all"')
     base_url = data.get("base_url", "")
-    if isinstance(base_url, str) and base_url and not re.match(r"^https?://[^/]+", base_url):
-        bad("base_url", 'must be an absolute http(s) URL, like "https://example.org/arkiv/"')
+    if isinstance(base_url, str) and base_url:
+        problem = _base_url_problem(base_url)
+        if problem:
+            bad("base_url", problem)
     return problems
+
+
+_BASE_URL_EXAMPLE = 'like "https://example.org/arkiv/"'
+
+
+def _base_url_problem(url: str) -> str | None:
+    """What is wrong with ``url`` as the site's public address, or None."""
+    blank = next((c for c in url if c.isspace() or not c.isprintable()), None)
+    if blank is not None:
+        what = "a space" if blank == " " else f"the character U+{ord(blank):04X}"
+        return f'must not contain {what}: "{url}"; remove it, or write a space in a path as %20'
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or "//" not in url:
+        return f"must be an absolute http(s) URL, {_BASE_URL_EXAMPLE}"
+    if parts.fragment or url.endswith("#"):
+        return (
+            f'must not have a fragment ("#{parts.fragment}"): every page\'s address is made by '
+            f"adding to it; remove it, {_BASE_URL_EXAMPLE}"
+        )
+    if parts.query or "?" in url:
+        return (
+            f'must not have a query ("?{parts.query}"): every page\'s address is made by '
+            f"adding to it; remove it, {_BASE_URL_EXAMPLE}"
+        )
+    if "@" in parts.netloc:
+        return f"must not contain a user name or password; remove it, {_BASE_URL_EXAMPLE}"
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return f'has a port that is not a number 0-65535: "{parts.netloc}"'
+    return None
+
+
+def _normalise_base_url(url: str) -> str:
+    """Scheme and host in lower case, as RFC 3986 compares them without case; the path as
+    written; a final ``/`` so that page paths can be added."""
+    parts = urlsplit(url)
+    url = urlunsplit(
+        (parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, parts.fragment)
+    )
+    return url if url.endswith("/") else url + "/"
 
 
 def parse_config(text: str, path: str = CONFIG_PATH) -> tuple[SiteConfig | None, list[Diagnostic]]:
     """Parse site.yaml text into a SiteConfig, or report every problem in it."""
     data, problems = load_yaml(text, path)
-    if problems:
+    if data is None and problems:
         return None, problems
     if data is None:
         data = {}
     if not isinstance(data, dict):
         return None, [error(path, 1, "site.yaml must be a mapping of keys to values")]
     lines = key_lines(text, 1)
-    problems = unknown_keys(data, _KEYS, lines, path, "site.yaml") + _check_types(data, lines, path)
+    problems += unknown_keys(data, _KEYS, lines, path, "site.yaml") + _check_types(
+        data, lines, path
+    )
     if problems:
         return None, problems
     values = {k: v for k, v in data.items() if k in _KEYS}
-    if values.get("base_url") and not values["base_url"].endswith("/"):
-        values["base_url"] += "/"
+    if values.get("base_url"):
+        values["base_url"] = _normalise_base_url(values["base_url"])
     return SiteConfig(**values), []

@@ -21,7 +21,53 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 class _Loader(_Base):  # type: ignore[misc, valid-type]
     """The safe loader, but a scalar that looks like a timestamp and is not a real one
     (``2024-13-45``) stays the text it is, so that the key that holds it reports it, at its
-    line, rather than the YAML library raising an error without either."""
+    line, rather than the YAML library raising an error without either.
+
+    A key that a mapping repeats is noted in ``duplicates`` (the later value still wins, as
+    the YAML library has it, so that loading goes on and every repeat is found)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[str, int, int]] = []
+        """(the key as written, its 0-based line, the 0-based line of its first occurrence)"""
+        self._checked: set[int] = set()
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        # Check the keys as written, before merges (``<<:``) add theirs: a key that overrides
+        # a merged one is what merges are for.
+        if id(node) not in self._checked:
+            self._checked.add(id(node))
+            self._note_duplicates(node)
+        super().flatten_mapping(node)
+
+    def _note_duplicates(self, node: yaml.MappingNode) -> None:
+        seen: dict[Any, int] = {}
+        for key_node, _value in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE_TAG:
+                continue
+            key = "=" if key_node.tag == _VALUE_TAG else self.construct_object(key_node)
+            try:
+                first = seen.get(key)
+            except TypeError:  # unhashable: the mapping reports it when it is built
+                continue
+            if first is None:
+                seen[key] = key_node.start_mark.line
+            else:
+                self.duplicates.append((key_node.value, key_node.start_mark.line, first))
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_VALUE_TAG = "tag:yaml.org,2002:value"
+_BYTE_POSITIONS = _Base is not yaml.SafeLoader
+"""libyaml reports the position of a bad character in UTF-8 bytes, PyYAML in characters."""
+_BREAKS = {
+    "\x85": 'character U+0085 (NEL) is a line break in YAML; it is often a mis-encoded "…"; '
+    "type the character you meant",
+    "\u2028": "character U+2028 (LINE SEPARATOR) is a line break in YAML; "
+    "replace it with a space or a real line break",
+    "\u2029": "character U+2029 (PARAGRAPH SEPARATOR) is a line break in YAML; "
+    "replace it with a space or a real line break",
+}
 
 
 def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
@@ -48,30 +94,87 @@ class FrontMatter:
 
 
 def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, list[Diagnostic]]:
-    """Load YAML; a syntax error becomes a diagnostic at the line of the error."""
+    """Load YAML; a syntax error, a repeated key or a character YAML cannot take becomes a
+    one-line diagnostic at the file line of the problem (``text`` starts at ``first_line``).
+
+    Only repeated keys leave the data loaded (the later value of each kept), so that a caller
+    can check the rest of it too; after any other problem the data is None."""
+    problems = (
+        [
+            error(path, first_line + text.count("\n", 0, index), _BREAKS[char])
+            for index, char in enumerate(text)
+            if char in _BREAKS
+        ]
+        if any(char in text for char in _BREAKS)
+        else []
+    )
+    if problems:
+        # The line numbers of any other error would be off by the breaks YAML sees here:
+        # look for those with the breaks made spaces.
+        clean = text.translate({ord(char): " " for char in _BREAKS})
+        return None, problems + load_yaml(clean, path, first_line)[1]
+    loader = _Loader(text)
     try:
-        return yaml.load(text, Loader=_Loader), []
+        data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = first_line + (mark.line if mark else 0)
-        problem = exc.problem or "malformed YAML"
-        if (
-            exc.context
-            and exc.context_mark
-            and exc.context_mark.line != (mark.line if mark else -1)
-        ):
-            problem += f" ({exc.context} that starts on line {first_line + exc.context_mark.line})"
-        return None, [error(path, line, f"invalid YAML: {problem}")]
+        return None, [*_duplicates(loader, path, first_line), _marked(exc, path, first_line)]
+    except yaml.reader.ReaderError as exc:
+        return None, [_reader(exc, text, path, first_line)]
     except yaml.YAMLError as exc:
-        return None, [error(path, first_line, f"invalid YAML: {exc}")]
+        return None, [error(path, first_line, f"invalid YAML: {_one_line(str(exc))}")]
+    finally:
+        loader.dispose()
+    return data, _duplicates(loader, path, first_line)
+
+
+def _duplicates(loader: _Loader, path: str, first_line: int) -> list[Diagnostic]:
+    """One error per repeated key, in the order of the file."""
+    problems = []
+    for key, line, first in sorted(loader.duplicates, key=lambda d: (d[1], d[2])):
+        where = "earlier on this line" if first == line else f"on line {first_line + first}"
+        problems.append(
+            error(
+                path,
+                first_line + line,
+                f'duplicate key "{_one_line(key)}" (first {where}); keep one',
+            )
+        )
+    return problems
+
+
+def _marked(exc: yaml.MarkedYAMLError, path: str, first_line: int) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line = first_line + (mark.line if mark else 0)
+    problem = _one_line(exc.problem or "malformed YAML")
+    if exc.context and exc.context_mark and exc.context_mark.line != (mark.line if mark else -1):
+        context = _one_line(exc.context)
+        problem += f" ({context} that starts on line {first_line + exc.context_mark.line})"
+    return error(path, line, f"invalid YAML: {problem}")
+
+
+def _reader(exc: yaml.reader.ReaderError, text: str, path: str, first_line: int) -> Diagnostic:
+    """A character YAML does not allow (a NUL byte, a form feed, …), at its line."""
+    before = text.encode("utf-8")[: exc.position] if _BYTE_POSITIONS else text[: exc.position]
+    line = first_line + before.count(b"\n" if isinstance(before, bytes) else "\n")
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+    if code < 0x20 or 0x7F <= code <= 0x9F:
+        what = f"control character '\\x{code:02x}'"
+    else:
+        what = f"character U+{code:04X}"
+    return error(path, line, f"invalid YAML: {what} is not allowed; remove it")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def key_lines(yaml_text: str, first_line: int) -> dict[str, int]:
-    """The file line of each top-level key in a YAML mapping."""
+    """The file line of each top-level key in a YAML mapping; of a key written twice, the later,
+    whose value is the one YAML keeps."""
     lines: dict[str, int] = {}
     for match in _TOP_KEY.finditer(yaml_text):
         line = first_line + yaml_text.count("\n", 0, match.start())
-        lines.setdefault(match.group(1), line)
+        lines[match.group(1)] = line
     return lines
 
 
