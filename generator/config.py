@@ -120,7 +120,9 @@ def _normalise_base_url(url: str) -> str:
 
 
 def parse_config(text: str, path: str = CONFIG_PATH) -> tuple[SiteConfig | None, list[Diagnostic]]:
-    """Parse site.yaml text into a SiteConfig, or report every problem in it."""
+    """Parse site.yaml text into a SiteConfig, and report every problem in it. With problems
+    in its values, the config has the defaults in their place, for finding the content's
+    problems only; None when the file is not a mapping of settings at all."""
     data, problems = load_yaml(text, path)
     if data is None and problems:
         return None, problems
@@ -132,9 +134,14 @@ def parse_config(text: str, path: str = CONFIG_PATH) -> tuple[SiteConfig | None,
     problems += unknown_keys(data, _KEYS, lines, path, "site.yaml") + _check_types(
         data, lines, path
     )
-    if problems:
-        return None, problems
     values = {k: v for k, v in data.items() if k in _KEYS}
+    if problems:
+        # The settings that are right, and defaults for the others: the build goes on to find
+        # the content's problems too, and fails with all of them.
+        values = {
+            k: v for k, v in values.items() if not _check_types({k: v, "title": "-"}, {}, path)
+        }
+        values.setdefault("title", "")
     if values.get("base_url"):
         values["base_url"] = _normalise_base_url(values["base_url"])
-    return SiteConfig(**values), []
+    return SiteConfig(**values), problems

@@ -96,7 +96,7 @@ def run_new(
 ) -> int:
     """``explainer new``: print the new file's path; exit code 0, 1 (exists, bad site.yaml) or 2."""
     config, problems = read_config(project)
-    if config is None:
+    if config is None or problems:
         for problem in problems:
             print(problem, file=err)
         return 1

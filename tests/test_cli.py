@@ -367,3 +367,19 @@ def test_the_command_ends_with_its_output_flushed_and_nothing_left_behind(tmp_pa
     assert list(temporary.iterdir()) == []
     left = [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp") or ".new-" in p.name]
     assert left == []
+
+
+def test_check_reports_a_bad_setting_and_the_content_problems_in_one_run(project: Path) -> None:
+    # A bad value in site.yaml no longer hides the content's problems until it is fixed.
+    edit(project, "content/site.yaml", "search: false", "search: false\npage_size: 0")
+    edit(project, ARTICLE, "section: Indland", "sektion: Indland")
+    code, _out, err = run_cli("check", "-C", str(project))
+    assert code == 1
+    assert [line.split(": error: ")[1] for line in err.splitlines()] == [
+        'unknown front-matter key "sektion" (did you mean "section"?)',
+        '"page_size" must be a whole number of at least 1',
+    ]
+    build_code, _out, build_err = run_cli("build", "-C", str(project))
+    assert build_code == 1
+    assert build_err.splitlines() == err.splitlines()
+    assert not (project / "site").exists()
