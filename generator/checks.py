@@ -49,6 +49,14 @@ def duplicate_slugs(documents: Sequence[Entity | Note], what: str) -> list[Diagn
     return problems
 
 
+def _unknown(content: Content, what: str, slug: str) -> str:
+    """Why a slug names no entity (or note): none has it, or the file that has it has errors."""
+    path = content.unloaded.get(f"{what}:{slug}")
+    if path is not None:
+        return f'{what} "{slug}" is not loaded: {path} has errors'
+    return f'unknown {what} "{slug}"'
+
+
 def unknown_references(content: Content) -> list[Diagnostic]:
     """Front-matter slugs that name no entity or note."""
     entities = {e.slug for e in content.entities}
@@ -67,7 +75,7 @@ def unknown_references(content: Content) -> list[Diagnostic]:
                         error(
                             article.path,
                             article.lines.get(key),
-                            f'"{key}": unknown {what} "{slug}"',
+                            f'"{key}": {_unknown(content, what, slug)}',
                         )
                     )
     for note in content.notes:
@@ -77,7 +85,7 @@ def unknown_references(content: Content) -> list[Diagnostic]:
                     error(
                         note.path,
                         note.lines.get("entities"),
-                        f'"entities": unknown entity "{slug}"',
+                        f'"entities": {_unknown(content, "entity", slug)}',
                     )
                 )
     return problems

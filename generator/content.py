@@ -148,6 +148,16 @@ class _Fields:
         return tuple(links)
 
 
+UNLOADED_KINDS = {"content/entities/": "entity", "content/notes/": "note"}
+"""The kinds of file that others refer to by slug, by folder."""
+
+
+def unloaded_key(path: str) -> str | None:
+    """How :attr:`Content.unloaded` names a file that has errors, or None for an article."""
+    kind = next((k for p, k in UNLOADED_KINDS.items() if path.startswith(p)), None)
+    return f"{kind}:{_file_slug(path)}" if kind else None
+
+
 def _file_slug(path: str) -> str:
     return PurePosixPath(path).stem
 
@@ -313,6 +323,7 @@ def parse_content(
 ) -> tuple[Content, list[Diagnostic]]:
     """Parse every source file; drafts are left out unless ``drafts``."""
     parsed: dict[str, list[Any]] = {prefix: [] for prefix in KINDS}
+    unloaded: dict[str, str] = {}
     problems: list[Diagnostic] = []
     for source in sources:
         prefix = next((p for p in KINDS if source.path.startswith(p)), None)
@@ -322,11 +333,14 @@ def parse_content(
         problems.extend(found)
         if value is not None:
             parsed[prefix].append(value)
+        elif (key := unloaded_key(source.path)) is not None:
+            unloaded[key] = source.path
     articles = [a for a in parsed["content/articles/"] if drafts or not a.draft]
     articles.sort(key=lambda a: (-a.date.timestamp(), a.slug, a.path))
     content = Content(
         articles=tuple(articles),
         entities=tuple(sorted(parsed["content/entities/"], key=lambda e: e.slug)),
         notes=tuple(sorted(parsed["content/notes/"], key=lambda n: (n.date, n.slug))),
+        unloaded=unloaded,
     )
     return content, problems

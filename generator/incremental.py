@@ -21,7 +21,7 @@ from generator.cache import (
     pack_mentions,
 )
 from generator.config import CONFIG_PATH, SiteConfig
-from generator.content import KINDS
+from generator.content import KINDS, unloaded_key
 from generator.diagnostics import Diagnostic
 from generator.index import RelatedCounts, SiteIndex, build_index
 from generator.linker import Mention
@@ -52,8 +52,11 @@ def assemble_content(parsed: Mapping[str, Parsed], drafts: bool) -> Content:
     articles: list[Article] = []
     entities: list[Entity] = []
     notes: list[Note] = []
+    unloaded: dict[str, str] = {}
     for path in sorted(parsed):
         value = parsed[path].value
+        if value is None and (key := unloaded_key(path)) is not None:
+            unloaded[key] = path
         if isinstance(value, Article):
             if drafts or not value.draft:
                 articles.append(value)
@@ -66,6 +69,7 @@ def assemble_content(parsed: Mapping[str, Parsed], drafts: bool) -> Content:
         articles=tuple(articles),
         entities=tuple(sorted(entities, key=lambda e: e.slug)),
         notes=tuple(sorted(notes, key=lambda n: (n.date, n.slug))),
+        unloaded=unloaded,
     )
 
 

@@ -122,3 +122,6 @@ class Content:
     articles: tuple[Article, ...]
     entities: tuple[Entity, ...]
     notes: tuple[Note, ...]
+    unloaded: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """The entity and note files that have errors, by the slug they would have had
+    ("entity:nis", "note:invasionen"): a reference to one of them is not to an unknown name."""
