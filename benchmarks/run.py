@@ -54,6 +54,14 @@ class Run:
 CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
+def prepare_build(project: Path, out: Path, extra: Sequence[str]) -> None:
+    """The build that the measured ones start from; a failure stops the benchmark with its
+    output, rather than later, with a question about the cache."""
+    run = run_build(project, out, extra)
+    if run.code != 0:
+        raise SystemExit(f"the build before the measured ones failed:\n{run.output}")
+
+
 def run_build(project: Path, out: Path, extra: Sequence[str]) -> Run:
     """``explainer build`` as a child process, timed, with its peak RSS from ``wait4``."""
     command = [sys.executable, "-m", "generator", "build", "-C", str(project), "--out", str(out)]
@@ -244,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         edit_article(articles_of(project)[number * 997 % n])
 
     if not (out.exists() and cache.exists()):
-        run_build(project, out, ["--no-search", "--jobs", str(args.jobs)])
+        prepare_build(project, out, ["--no-search", "--jobs", str(args.jobs)])
     ranked = entities_by_articles(project)
     rare, rare_count = entity_named_in(ranked, max(5, n // 1000))
     often, often_count = entity_named_in(ranked, n // 10)
@@ -283,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         if key != "search" and not (out.exists() and cache.exists()):
             clean(0)
-            run_build(project, out, ["--no-search", "--jobs", str(args.jobs)])
+            prepare_build(project, out, ["--no-search", "--jobs", str(args.jobs)])
         load = os.getloadavg()[0]
         results = measure(scenario, project, out, args.runs, args.jobs, trash)
         seconds = statistics.median(r.seconds for r in results)

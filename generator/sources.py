@@ -96,7 +96,9 @@ def content_files(project: Path) -> tuple[list[str], list[Diagnostic]]:
                     continue
             if entry.is_dir():
                 walk(relative)
-            elif entry.name.endswith(".md"):
+            elif entry.name.endswith(".md") and (entry.is_file() or entry.is_symlink()):
+                # A link that leads nowhere is kept, to be reported as a file not found; a
+                # device or pipe is no content (and reading a pipe would wait for ever).
                 found.append(relative)
 
     for folder in CONTENT_DIRS:
