@@ -13,6 +13,7 @@ from generator.annotate import AnnotatedArticle
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostic, warning
 from generator.model import Entity, Note
+from generator.slugs import slugify
 
 
 @dataclass(frozen=True)
@@ -63,11 +64,20 @@ RELATED_LIMIT = 10
 
 
 def _group(keys_per_article: Sequence[Sequence[str]]) -> dict[str, tuple[int, ...]]:
+    """The articles of each section (or tag), by name. Names that make one URL ("Udland" and
+    "udland") are one group, under the spelling most articles use (the first in sort order at
+    a tie): they share a page, which must list them all."""
     groups: dict[str, list[int]] = defaultdict(list)
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for i, keys in enumerate(keys_per_article):
-        for key in dict.fromkeys(keys):
-            groups[key].append(i)
-    return {key: tuple(groups[key]) for key in sorted(groups, key=lambda k: (k.lower(), k))}
+        for slug, key in {slugify(key): key for key in reversed(keys)}.items():
+            groups[slug].append(i)
+            spellings[slug][key] += 1
+    named = {
+        min(spellings[slug].items(), key=lambda pair: (-pair[1], pair[0]))[0]: positions
+        for slug, positions in groups.items()
+    }
+    return {key: tuple(named[key]) for key in sorted(named, key=lambda k: (k.lower(), k))}
 
 
 def entity_references(

@@ -305,3 +305,22 @@ def test_an_incremental_build_refused_by_a_linked_folder_changes_no_file(tmp_pat
         for p, d in before.items()
         if "/.explainer-cache/" not in p and p != "p/content/site.yaml"
     }
+
+
+def test_names_that_make_one_url_share_one_page_that_lists_all_their_articles(
+    tmp_path: Path,
+) -> None:
+    # "Udland" and "udland" both make sections/udland/: one page must list the articles of both
+    # spellings (before, the last page written replaced the other), under the commoner one.
+    project = small_site(tmp_path / "p")
+    (project / "content/articles/2024/lille.md").write_text(
+        article("Lille udland", "2024-11-13T10:00:00").replace(
+            "section: Udland", "section: udland"
+        ),
+        encoding="utf-8",
+    )
+    assert build(project, tmp_path / "site")[0] == 0
+    page = (tmp_path / "site/sections/udland/index.html").read_text(encoding="utf-8")
+    assert "<h1>Udland</h1>" in page
+    listed = re.findall(r"<h2><a [^>]*>([^<]+)</a>", page)
+    assert sorted(listed) == ["Lille udland", "Sommer i Pyongyang", "Vinter i Moskva"]

@@ -1,5 +1,5 @@
-/* Side notes in the margin (wide screens): each starts level with the paragraph that calls it
-   rather than below it, unless the note before it is still in the way. The HTML keeps each note
+/* Side notes in the margin (wide screens): each starts level with its marker's line rather
+   than below the end of its paragraph, unless the note before it is still in the way. The HTML keeps each note
    after its paragraph, where narrow screens, print and screen readers want it. */
 (function () {
   "use strict";
