@@ -208,12 +208,15 @@ def resolve_request(root: Path, target: str) -> Path | None:
     if "\x00" in path or "\\" in path:
         return None
     base = root.resolve()
-    candidate = (base / path.lstrip("/")).resolve()
-    if not candidate.is_relative_to(base):
+    try:
+        candidate = (base / path.lstrip("/")).resolve()
+        if not candidate.is_relative_to(base):
+            return None
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        return candidate if candidate.is_file() else None
+    except OSError:  # a name too long for the file system, say: no such page
         return None
-    if candidate.is_dir():
-        candidate = candidate / "index.html"
-    return candidate if candidate.is_file() else None
 
 
 def content_type(path: Path) -> str:
@@ -466,21 +469,32 @@ class Preview:
             raise RuntimeError("the file watcher did not start")
 
     def _watch(self) -> None:
-        changes_seen = watchfiles.watch(
-            *self.watched_paths(),
-            stop_event=self._stop,
-            step=50,
-            rust_timeout=200,
-            yield_on_timeout=True,
-            raise_interrupt=False,
-        )
-        for changes in changes_seen:
-            self._watching.set()
-            if self._stop.is_set():
-                return
-            changed = self._relevant(path for _change, path in changes)
-            if changed:
-                self.rebuild(changed)
+        while not self._stop.is_set():
+            paths = self.watched_paths()
+            changes_seen = watchfiles.watch(
+                *paths,
+                stop_event=self._stop,
+                step=50,
+                rust_timeout=200,
+                yield_on_timeout=True,
+                raise_interrupt=False,
+            )
+            for changes in changes_seen:
+                self._watching.set()
+                if self._stop.is_set():
+                    return
+                changed = self._relevant(path for _change, path in changes)
+                now = self.watched_paths()
+                if now != paths:
+                    # A templates/ folder made (or removed) since the watch began: watch what
+                    # is there now, and build with it.
+                    added = [
+                        shown_path(p, self.options.project) + "/" for p in now if p not in paths
+                    ]
+                    self.rebuild(changed or added or ["templates/"])
+                    break
+                if changed:
+                    self.rebuild(changed)
 
     def _relevant(self, paths: Iterable[str]) -> list[str]:
         """Changed inputs as project-relative paths; the output folder's own churn is left out."""

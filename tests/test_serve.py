@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -180,6 +181,14 @@ def test_a_path_outside_the_output_folder_gets_404(served: Preview, target: str)
     assert b"root:" not in body
 
 
+@pytest.mark.parametrize("target", ["/" + "a" * 300, "/" + "a/" * 2100, "/" + "æ" * 200 + "/"])
+def test_a_path_too_long_for_the_file_system_gets_404(served: Preview, target: str) -> None:
+    # The file system refuses names over 255 bytes (OSError, ENAMETOOLONG): no such page.
+    # Before, the handler raised and the connection closed without a response.
+    status, _headers, _body = get(served, urllib.parse.quote(target))
+    assert status == 404
+
+
 def test_a_file_beside_the_output_folder_is_not_served(served: Preview) -> None:
     status, _headers, body = get(served, "/../content/site.yaml")
     assert status == 404
@@ -321,6 +330,27 @@ def test_an_edited_stylesheet_in_the_project_templates_is_served_after_a_reload(
         assert get(running, "/assets/style.css")[2] == b"body { color: navy; }\n"
         assert running.out.getvalue().splitlines()[-1].startswith("built ")
         assert "(templates/assets/style.css changed)" in running.out.getvalue()
+    finally:
+        stop_preview(running, thread)
+
+
+def test_a_templates_folder_made_while_serving_is_watched_and_built_with(project: Path) -> None:
+    running, thread = start_preview(project)
+    try:
+        events = EventStream(running)
+        try:
+            events.next_data()
+            assets = project / "templates" / "assets"
+            assets.mkdir(parents=True)
+            (assets / "style.css").write_text("body { color: black; }\n", encoding="utf-8")
+            events.next_data()
+            assert get(running, "/assets/style.css")[2] == b"body { color: black; }\n"
+            # And an edit after it is seen, as in a folder that was there from the start.
+            (assets / "style.css").write_text("body { color: navy; }\n", encoding="utf-8")
+            events.next_data()
+        finally:
+            events.close()
+        assert get(running, "/assets/style.css")[2] == b"body { color: navy; }\n"
     finally:
         stop_preview(running, thread)
 
