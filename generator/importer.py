@@ -220,6 +220,10 @@ def _story(blocks: Sequence[_Block]) -> tuple[list[_Block], str]:
     for i, block in enumerate(blocks):
         if _SOURCE_MARKER.fullmatch(block.text):
             return list(blocks[:i]), _source_name(block.text)
+        # The marker at the end of the story's last paragraph ("… regioner. /ritzau/").
+        text, space, last = block.text.rpartition(" ")
+        if space and text.rstrip() and _SOURCE_MARKER.fullmatch(last) and last.startswith("/"):
+            return [*blocks[:i], _Block(block.line, text.rstrip())], _source_name(last)
     story = list(blocks)
     while story and _looks_like_chrome(story[-1].text):
         story.pop()
@@ -337,7 +341,7 @@ def _input_files(paths: Iterable[Path], diagnostics: list[Diagnostic]) -> list[P
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix == ".txt" and p.is_file())
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
             if not found:
                 diagnostics.append(error(path.as_posix(), None, "no .txt files in directory"))
             files.extend(found)
@@ -376,6 +380,16 @@ def _write_article(
         if existing == data:
             print(f"unchanged: {relative}", file=out)
             return []
+        other = _other_story(existing, article) if existing is not None else None
+        if other is not None:
+            # The file name has the year and the headline only: a story with the same headline
+            # on another day would replace this one. Not even --force may do that.
+            message = (
+                f"holds another story with this headline, dated {other}; {article.path} (dated "
+                f"{article.date.isoformat(timespec='seconds')}) is not written: give the file "
+                'that is there a "slug" and another file name, and import again'
+            )
+            return [error(relative, None, message)]
         if existing is not None and not force:
             message = (
                 "exists and differs from the import (edited by hand?); use --force to overwrite"
@@ -386,6 +400,25 @@ def _write_article(
         return [error(relative, None, f"cannot write: {exc.strerror or exc}")]
     print(f"wrote: {relative}", file=out)
     return []
+
+
+_DATE_LINE = re.compile(rb"^date:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
+
+
+def _other_story(existing: bytes, article: ImportedArticle) -> str | None:
+    """The date of the story in an article file, if the file holds a story from another time
+    than ``article`` (an edit by hand keeps the date); None if it is the same story."""
+    found = _DATE_LINE.search(existing.split(b"\n---", 1)[0])
+    if found is None:
+        return None
+    written = found.group(1).decode("utf-8", "replace").strip("'\"")
+    try:
+        other = datetime.fromisoformat(written)
+    except ValueError:
+        return None
+    if other.tzinfo is None or other == article.date:
+        return None
+    return written
 
 
 def _write_atomically(target: Path, data: bytes) -> None:

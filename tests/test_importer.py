@@ -464,3 +464,41 @@ def test_two_inputs_with_the_same_headline_are_an_error_for_the_second(tmp_path:
         f"{copy.as_posix()}: error: imports to {SEED_TARGET},"
         f" as {SEED.as_posix()} does; not written\n"
     )
+
+
+def test_a_story_with_the_same_headline_from_another_day_never_replaces_the_file(
+    tmp_path: Path,
+) -> None:
+    # The file name has the year and the headline only; the URL has the month too. Another
+    # day's story is not "edited by hand", and not even --force may replace it.
+    may = tmp_path / "may.txt"
+    may.write_text(SEED.read_text(encoding="utf-8").replace("12. NOV", "15. MAJ"), encoding="utf-8")
+    assert import_files([may], tmp_path / "site")[0] == 0
+    kept = (tmp_path / "site" / SEED_TARGET).read_bytes()
+    for force in (False, True):
+        code, out, err = import_files([SEED], tmp_path / "site", force=force)
+        assert (code, out) == (1, "")
+        assert err.startswith(
+            f"{SEED_TARGET}: error: holds another story with this headline, dated "
+            "2024-05-15T00:54:00+02:00; "
+        )
+        assert "use --force" not in err
+        assert (tmp_path / "site" / SEED_TARGET).read_bytes() == kept
+
+
+def test_a_source_marker_at_the_end_of_the_last_paragraph_ends_the_story(tmp_path: Path) -> None:
+    text = SEED.read_text(encoding="utf-8").replace("regioner.\n\n/ritzau/", "regioner. /ritzau/")
+    assert "regioner. /ritzau/" in text
+    article, diagnostics = parse_wire(text, "x.txt")
+    assert diagnostics == []
+    assert article is not None
+    assert article.source == "Ritzau"
+    assert article.paragraphs[-1].endswith("regioner.")
+
+
+def test_a_directory_imports_txt_files_whatever_the_case_of_their_suffix(tmp_path: Path) -> None:
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    (folder / "STORY.TXT").write_bytes(SEED.read_bytes())
+    code, out, _err = import_files([folder], tmp_path / "site")
+    assert (code, out) == (0, f"wrote: {SEED_TARGET}\n")
