@@ -137,6 +137,11 @@ def parse_wire(
         diagnostics.append(error(path, dateline_line, problem))
 
     story, source = _story(_blocks(lines, dateline_line))
+    section = dateline["section"].strip()
+    if not section and len(story) > 2 and _looks_like_chrome(story[0].text):
+        # The section on a line of its own under the dateline ("12. NOV 2024 • 00:54", then
+        # "UDLAND"), as some pages lay it out: not the lead.
+        section, story = story[0].text, story[1:]
     if not source:
         diagnostics.append(
             warning(path, None, 'no source marker like "/ritzau/" found; source left empty')
@@ -154,7 +159,7 @@ def parse_wire(
         date=date,
         lead=story[0].text,
         paragraphs=tuple(block.text for block in story[1:]),
-        section=dateline["section"].strip().capitalize(),
+        section=section.capitalize(),
         source=source,
     )
     return article, diagnostics

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import io
 import re
@@ -502,3 +503,12 @@ def test_a_directory_imports_txt_files_whatever_the_case_of_their_suffix(tmp_pat
     (folder / "STORY.TXT").write_bytes(SEED.read_bytes())
     code, out, _err = import_files([folder], tmp_path / "site")
     assert (code, out) == (0, f"wrote: {SEED_TARGET}\n")
+
+
+def test_a_section_on_a_line_of_its_own_under_the_dateline_is_the_section_not_the_lead() -> None:
+    seed = parse_fixture(SEED.name)
+    text = SEED.read_text(encoding="utf-8").replace("00:54UDLAND", "00:54\nUDLAND")
+    assert "00:54\nUDLAND" in text
+    article, diagnostics = parse_wire(text, "x.txt")
+    assert diagnostics == []
+    assert article == dataclasses.replace(seed, path="x.txt")
