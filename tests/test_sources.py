@@ -128,3 +128,12 @@ def test_a_file_without_permission_to_read_is_an_error_at_its_path(
     assert [str(p) for p in problems] == [
         "content/articles/2024/a.md: error: cannot be read: permission denied"
     ]
+
+
+def test_a_pipe_named_like_content_is_not_read(tmp_path: Path) -> None:
+    # Reading a named pipe would wait for a writer for ever.
+    project = project_with(tmp_path / "p", {})
+    os.mkfifo(project / "content/articles/2024/pipe.md")
+    paths, problems = sources.content_files(project)
+    assert problems == []
+    assert paths == ["content/articles/2024/a.md"]
