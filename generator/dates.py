@@ -159,6 +159,11 @@ YEARS = (1000, 9998)
 zone, which dates at the edges of Python's calendar (years 1 and 9999) may not."""
 
 
+def _check_year(year: int, shown: str) -> None:
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise ValueError(f"the year must be from {YEARS[0]} to {YEARS[1]}: {shown!r}")
+
+
 def parse_datetime(value: object, tz: str) -> datetime:
     """Parse a front-matter date into an aware datetime (seconds kept, microseconds dropped).
 
@@ -167,8 +172,8 @@ def parse_datetime(value: object, tz: str) -> datetime:
     offset the time is local to `tz` (a date alone means 00:00 local) and the result carries
     ``ZoneInfo(tz)``; with one, the result carries that fixed offset.
     """
-    if isinstance(value, (date, datetime)) and not YEARS[0] <= value.year <= YEARS[1]:
-        raise ValueError(f"the year must be from {YEARS[0]} to {YEARS[1]}: {value.isoformat()!r}")
+    if isinstance(value, date):  # a datetime too
+        _check_year(value.year, value.isoformat())
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             return _localise(value.replace(microsecond=0), tz)
@@ -194,8 +199,7 @@ def parse_datetime(value: object, tz: str) -> datetime:
         offset = _offset(parts["offset"]) if parts["offset"] else None
     except ValueError as exc:
         raise ValueError(f"not a valid date: {text!r} ({exc})") from None
-    if not YEARS[0] <= naive.year <= YEARS[1]:
-        raise ValueError(f"the year must be from {YEARS[0]} to {YEARS[1]}: {text!r}")
+    _check_year(naive.year, text)
     if offset is None:
         return _localise(naive, tz)
     return naive.replace(tzinfo=offset)

@@ -99,16 +99,12 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, list[Diag
 
     Only repeated keys leave the data loaded (the later value of each kept), so that a caller
     can check the rest of it too; after any other problem the data is None."""
-    problems = (
-        [
+    if any(char in text for char in _BREAKS):
+        problems = [
             error(path, first_line + text.count("\n", 0, index), _BREAKS[char])
             for index, char in enumerate(text)
             if char in _BREAKS
         ]
-        if any(char in text for char in _BREAKS)
-        else []
-    )
-    if problems:
         # The line numbers of any other error would be off by the breaks YAML sees here:
         # look for those with the breaks made spaces.
         clean = text.translate({ord(char): " " for char in _BREAKS})

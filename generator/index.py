@@ -5,15 +5,15 @@ from __future__ import annotations
 import hashlib
 import heapq
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
 
+from generator import urls
 from generator.annotate import AnnotatedArticle
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostic, warning
 from generator.model import Entity, Note
-from generator.slugs import slugify
 
 
 @dataclass(frozen=True)
@@ -63,19 +63,21 @@ class RelatedCounts:
 RELATED_LIMIT = 10
 
 
-def _group(keys_per_article: Sequence[Sequence[str]]) -> dict[str, tuple[int, ...]]:
-    """The articles of each section (or tag), by name. Names that make one URL ("Udland" and
-    "udland") are one group, under the spelling most articles use (the first in sort order at
-    a tie): they share a page, which must list them all."""
+def _group(
+    keys_per_article: Sequence[Sequence[str]], url: Callable[[str], str]
+) -> dict[str, tuple[int, ...]]:
+    """The articles of each section (or tag), by name. Names that make one ``url`` ("Udland"
+    and "udland") are one group, under the spelling most articles use (the first in sort order
+    at a tie): they share a page, which must list them all."""
     groups: dict[str, list[int]] = defaultdict(list)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for i, keys in enumerate(keys_per_article):
-        for slug, key in {slugify(key): key for key in reversed(keys)}.items():
-            groups[slug].append(i)
-            spellings[slug][key] += 1
+        for page, key in {url(key): key for key in reversed(keys)}.items():
+            groups[page].append(i)
+            spellings[page][key] += 1
     named = {
-        min(spellings[slug].items(), key=lambda pair: (-pair[1], pair[0]))[0]: positions
-        for slug, positions in groups.items()
+        min(spellings[page].items(), key=lambda pair: (-pair[1], pair[0]))[0]: positions
+        for page, positions in groups.items()
     }
     return {key: tuple(named[key]) for key in sorted(named, key=lambda k: (k.lower(), k))}
 
@@ -198,8 +200,10 @@ def build_index(
         articles=tuple(articles),
         entities=entity_map,
         notes=note_map,
-        sections=_group([[a.article.section] if a.article.section else [] for a in articles]),
-        tags=_group([a.article.tags for a in articles]),
+        sections=_group(
+            [[a.article.section] if a.article.section else [] for a in articles], urls.section
+        ),
+        tags=_group([a.article.tags for a in articles], urls.tag),
         months={key: tuple(months[key]) for key in sorted(months, reverse=True)},
         entity_refs=refs,
         note_articles=note_references(articles, note_map),

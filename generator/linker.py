@@ -419,15 +419,14 @@ def link_mentions(
     for i, token in enumerate(tokens):
         if token.type != "inline" or not token.children:
             continue
+        first_line = ctx.line_offset + (token.map[0] if token.map else 0)
         if i > 0 and tokens[i - 1].type == "heading_open":
             if "[[" in token.content:
-                line = ctx.line_offset + (token.map[0] if token.map else 0)
                 message = (
                     '"[[" in a heading is shown as written: entity links are not made in headings'
                 )
-                linker.diagnostics.append(warning(ctx.path, line, message))
+                linker.diagnostics.append(warning(ctx.path, first_line, message))
             continue
-        first_line = ctx.line_offset + (token.map[0] if token.map else 0)
         token.children = linker.link_inline(token.children, first_line)
     return linker.mentions, linker.diagnostics
 

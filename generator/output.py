@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
+from generator.cache import CACHE_DIR
 from generator.render import BUILTIN_TEMPLATES, OutputFile
 
 
@@ -42,7 +43,7 @@ def safe_relative(path: str) -> PurePosixPath:
     return PurePosixPath(check_relative(path))
 
 
-PROJECT_FOLDERS = ("content", "templates", ".explainer-cache")
+PROJECT_FOLDERS = ("content", "templates", CACHE_DIR)
 """The project's own folders, which no output folder may be or be inside."""
 
 
