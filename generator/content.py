@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from generator.config import LANGUAGE_PATTERN, SiteConfig
 from generator.dates import parse_datetime
 from generator.diagnostics import Diagnostic, error
-from generator.frontmatter import FrontMatter, split, unknown_keys
+from generator.frontmatter import FrontMatter, did_you_mean, split, unknown_keys
 from generator.model import (
     ENTITY_TYPES,
     Annotation,
@@ -54,6 +54,7 @@ class _Fields:
     def __init__(self, fm: FrontMatter, path: str) -> None:
         self.data = fm.data
         self.lines = fm.lines
+        self.item_lines = fm.item_lines
         self.path = path
         self.problems: list[Diagnostic] = []
 
@@ -128,24 +129,73 @@ class _Fields:
             return default
         return value
 
-    def links(self, key: str) -> tuple[Link, ...]:
+    def links(self, key: str, tz: str) -> tuple[Link, ...]:
+        """The entries of a list of links (``links:``, ``sources:``), each checked on its own
+        and its problems reported at their lines."""
         value = self.data.get(key)
         if value is None:
             return ()
-        items = value if isinstance(value, list) else None
+        if not isinstance(value, list):
+            self.fail(key, f'"{key}" must be a list of entries with a "title" and an http(s) "url"')
+            return ()
         links: list[Link] = []
-        for item in items or [None]:
-            if (
-                not isinstance(item, dict)
-                or not isinstance(item.get("url"), str)
-                or not re.match(r"^https?://", item["url"])
-            ):
-                self.fail(
-                    key, f'"{key}" must be a list of entries with "title" and an http(s) "url"'
-                )
-                return ()
-            links.append(Link(str(item.get("title") or item["url"]), item["url"]))
+        for number, item in enumerate(value):
+            entry = _Entry(self, key, number)
+            if not isinstance(item, dict):
+                entry.fail("", 'must be a mapping with "title" and an http(s) "url"')
+                continue
+            for name in item:
+                if name not in LINK_KEYS:
+                    hint = did_you_mean(str(name), LINK_KEYS)
+                    entry.fail(str(name), f'unknown key "{name}"{hint}')
+            url = item.get("url")
+            if not isinstance(url, str) or not re.match(r"^https?://\S+$", url.strip()):
+                entry.fail("url", 'needs an http(s) "url"')
+                continue
+            title = entry.text(item, "title") or url.strip()
+            day = None
+            if item.get("date") is not None:
+                try:
+                    day = parse_datetime(item["date"], tz).date()
+                except ValueError as exc:
+                    entry.fail("date", f'"date": {exc}')
+            language = entry.text(item, "language")
+            if language and not LANGUAGE_PATTERN.match(language):
+                code = f'"language" is not a language code like "da" or "en": "{language}"'
+                entry.fail("language", code)
+                language = ""
+            links.append(Link(title, url.strip(), entry.text(item, "publisher"), day, language))
         return tuple(links)
+
+
+LINK_KEYS = ("title", "url", "publisher", "date", "language")
+"""The keys of an entry of an entity's ``links`` or a note's ``sources``."""
+
+
+class _Entry:
+    """One entry of a front-matter list: its problems are reported at the line of its key."""
+
+    def __init__(self, fields: _Fields, key: str, number: int) -> None:
+        self.fields = fields
+        self.key = key
+        self.number = number
+        self.lines = fields.item_lines.get((key, number), {})
+
+    def line(self, name: str) -> int:
+        return self.lines.get(name) or self.lines.get("") or self.fields.lines.get(self.key, 1)
+
+    def fail(self, name: str, message: str) -> None:
+        where = f'"{self.key}" entry {self.number + 1}'
+        self.fields.problems.append(error(self.fields.path, self.line(name), f"{where}: {message}"))
+
+    def text(self, item: Mapping[str, Any], name: str) -> str:
+        value = item.get(name)
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.fail(name, f'"{name}" must be text')
+            return ""
+        return str(value).strip()
 
 
 UNLOADED_KINDS = {"content/entities/": "entity", "content/notes/": "note"}
@@ -162,27 +212,33 @@ def _file_slug(path: str) -> str:
     return PurePosixPath(path).stem
 
 
+ANNOTATION_KEYS = ("quote", "note")
+
+
 def _annotations(fields: _Fields) -> tuple[Annotation, ...]:
     value = fields.data.get("annotations")
     if value is None:
         return ()
-    line = fields.lines.get("annotations", 1)
     if not isinstance(value, list):
         fields.fail(
             "annotations", '"annotations" must be a list of entries with "quote" and "note"'
         )
         return ()
     result = []
-    for item in value:
-        if not (
-            isinstance(item, dict)
-            and isinstance(item.get("quote"), str)
-            and isinstance(item.get("note"), str)
-            and item["quote"].strip()
-        ):
-            fields.fail("annotations", 'each annotation needs a "quote" and a "note", both text')
+    for number, item in enumerate(value):
+        entry = _Entry(fields, "annotations", number)
+        if not isinstance(item, dict):
+            entry.fail("", 'must be a mapping with a "quote" and a "note"')
             continue
-        result.append(Annotation(item["quote"].strip(), item["note"].strip(), line))
+        for name in item:
+            if name not in ANNOTATION_KEYS:
+                hint = did_you_mean(str(name), ANNOTATION_KEYS)
+                entry.fail(str(name), f'unknown key "{name}"{hint}')
+        quote, note = entry.text(item, "quote"), entry.text(item, "note")
+        if not quote or not note:
+            entry.fail("" if quote else "quote", 'needs a "quote" and a "note", both text')
+            continue
+        result.append(Annotation(quote, note, entry.line("quote")))
     return tuple(result)
 
 
@@ -272,7 +328,7 @@ def parse_entity(source: SourceFile, config: SiteConfig) -> tuple[Entity | None,
         summary=f.text("summary"),
         wikidata=wikidata,
         facts=tuple((str(k), str(v)) for k, v in facts.items()),
-        links=f.links("links"),
+        links=f.links("links", config.timezone),
         lines=dict(fm.lines),
     )
     return (None if f.problems else entity), f.problems
@@ -304,7 +360,7 @@ def parse_note(source: SourceFile, config: SiteConfig) -> tuple[Note | None, lis
         date_end=end,
         triggers=f.text_list("triggers"),
         entities=f.slug_list("entities"),
-        sources=f.links("sources"),
+        sources=f.links("sources", config.timezone),
         lines=dict(fm.lines),
     )
     return (None if f.problems else note), f.problems

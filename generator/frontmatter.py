@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -31,6 +31,11 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
         self.duplicates: list[tuple[str, int, int]] = []
         """(the key as written, its 0-based line, the 0-based line of its first occurrence)"""
         self._checked: set[int] = set()
+        self.mappings: dict[int, tuple[dict[Any, Any], dict[str, int]]] = {}
+        """By ``id``, each mapping made and the 0-based line of each of its keys; under the
+        key ``""``, the line the mapping starts on. The mapping is kept so its id stays its."""
+        self.sequences: dict[int, tuple[list[Any], list[int]]] = {}
+        """By ``id``, each list made and the 0-based line of each of its entries."""
 
     def flatten_mapping(self, node: yaml.MappingNode) -> None:
         # Check the keys as written, before merges (``<<:``) add theirs: a key that overrides
@@ -77,20 +82,49 @@ def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
         return loader.construct_scalar(node)
 
 
+def _mapping(loader: _Loader, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
+    """A mapping, as the safe loader makes it, whose key lines are noted in the loader."""
+    data: dict[Any, Any] = {}
+    yield data
+    data.update(loader.construct_mapping(node))
+    lines = {"": node.start_mark.line}
+    for key_node, _value in node.value:
+        if isinstance(key_node, yaml.ScalarNode):
+            lines[key_node.value] = key_node.start_mark.line  # of a repeated key, the later
+    loader.mappings[id(data)] = (data, lines)
+
+
+def _sequence(loader: _Loader, node: yaml.SequenceNode) -> Iterator[list[Any]]:
+    """A list, as the safe loader makes it, whose entries' lines are noted in the loader."""
+    data: list[Any] = []
+    yield data
+    data.extend(loader.construct_sequence(node))
+    loader.sequences[id(data)] = (data, [item.start_mark.line for item in node.value])
+
+
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _sequence)
+_Loader.add_constructor("tag:yaml.org,2002:map", _mapping)
 
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:", re.MULTILINE)
 
 
+ItemLines = Mapping[tuple[str, int], Mapping[str, int]]
+"""By (top-level key, position in its list), the file line of each key of a list entry that is a
+mapping, and under ``""`` the line the entry starts on."""
+
+
 @dataclass(frozen=True)
 class FrontMatter:
-    """The parsed front matter, the line of each top-level key, and where the body starts."""
+    """The parsed front matter, the line of each top-level key and of the keys of list entries
+    (as ``sources:`` holds), and where the body starts."""
 
     data: Mapping[str, Any]
     lines: Mapping[str, int]
     start_line: int
     body: str
     body_line: int
+    item_lines: ItemLines = field(default_factory=dict)
 
 
 def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, list[Diagnostic]]:
@@ -99,6 +133,12 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, list[Diag
 
     Only repeated keys leave the data loaded (the later value of each kept), so that a caller
     can check the rest of it too; after any other problem the data is None."""
+    data, problems, _lines = _load(text, path, first_line)
+    return data, problems
+
+
+def _load(text: str, path: str, first_line: int) -> tuple[Any, list[Diagnostic], ItemLines]:
+    """:func:`load_yaml`, and the lines of the keys of the entries of top-level lists."""
     if any(char in text for char in _BREAKS):
         problems = [
             error(path, first_line + text.count("\n", 0, index), _BREAKS[char])
@@ -108,19 +148,39 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, list[Diag
         # The line numbers of any other error would be off by the breaks YAML sees here:
         # look for those with the breaks made spaces.
         clean = text.translate({ord(char): " " for char in _BREAKS})
-        return None, problems + load_yaml(clean, path, first_line)[1]
+        return None, problems + load_yaml(clean, path, first_line)[1], {}
     loader = _Loader(text)
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        return None, [*_duplicates(loader, path, first_line), _marked(exc, path, first_line)]
+        problems = [*_duplicates(loader, path, first_line), _marked(exc, path, first_line)]
+        return None, problems, {}
     except yaml.reader.ReaderError as exc:
-        return None, [_reader(exc, text, path, first_line)]
+        return None, [_reader(exc, text, path, first_line)], {}
     except yaml.YAMLError as exc:
-        return None, [error(path, first_line, f"invalid YAML: {_one_line(str(exc))}")]
+        return None, [error(path, first_line, f"invalid YAML: {_one_line(str(exc))}")], {}
     finally:
         loader.dispose()
-    return data, _duplicates(loader, path, first_line)
+    return data, _duplicates(loader, path, first_line), _item_lines(data, loader, first_line)
+
+
+def _item_lines(
+    data: Any, loader: _Loader, first_line: int
+) -> dict[tuple[str, int], dict[str, int]]:
+    found: dict[tuple[str, int], dict[str, int]] = {}
+    if not isinstance(data, dict):
+        return found
+    for key, value in data.items():
+        made = loader.sequences.get(id(value))
+        if made is None or made[0] is not value:
+            continue
+        for number, (item, line) in enumerate(zip(value, made[1], strict=True)):
+            lines = {"": line}
+            mapping = loader.mappings.get(id(item))
+            if mapping is not None and mapping[0] is item:
+                lines.update(mapping[1])
+            found[(str(key), number)] = {k: first_line + n for k, n in lines.items()}
+    return found
 
 
 def _duplicates(loader: _Loader, path: str, first_line: int) -> list[Diagnostic]:
@@ -188,14 +248,14 @@ def split(text: str, path: str) -> tuple[FrontMatter | None, list[Diagnostic]]:
     body_start = 4 + end.end() + 1
     body = text[body_start:]
     body_line = 1 + text.count("\n", 0, min(body_start, len(text)))
-    data, diagnostics = load_yaml(yaml_text, path, first_line=2)
+    data, diagnostics, item_lines = _load(yaml_text, path, first_line=2)
     if diagnostics:
         return None, diagnostics
     if data is None:
         data = {}
     if not isinstance(data, dict):
         return None, [error(path, 2, "front matter must be a mapping of keys to values")]
-    fm = FrontMatter(data, key_lines(yaml_text, 2), 1, body, body_line)
+    fm = FrontMatter(data, key_lines(yaml_text, 2), 1, body, body_line, item_lines)
     return fm, []
 
 

@@ -50,6 +50,7 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "note": "Baggrund",
         "attached_to": "Artikler med denne baggrund",
         "sources": "Kilder",
+        "in_language": "på {language}",
         "annotation": "Redaktionens note",
         "about_entities": "Artiklen handler om",
         "mentioned_entities": "Nævnt i artiklen",
@@ -142,6 +143,7 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "note": "Background",
         "attached_to": "Articles with this background",
         "sources": "Sources",
+        "in_language": "in {language}",
         "annotation": "Editor's note",
         "about_entities": "This article is about",
         "mentioned_entities": "Mentioned in this article",
@@ -190,6 +192,66 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "all_entities": "All topics",
     },
 }
+
+
+LANGUAGE_NAMES: Mapping[str, Mapping[str, str]] = {
+    "da": {
+        "ar": "arabisk",
+        "da": "dansk",
+        "de": "tysk",
+        "en": "engelsk",
+        "es": "spansk",
+        "fi": "finsk",
+        "fr": "fransk",
+        "is": "islandsk",
+        "it": "italiensk",
+        "ja": "japansk",
+        "ko": "koreansk",
+        "nb": "norsk",
+        "nl": "nederlandsk",
+        "nn": "nynorsk",
+        "no": "norsk",
+        "pl": "polsk",
+        "pt": "portugisisk",
+        "ru": "russisk",
+        "sv": "svensk",
+        "tr": "tyrkisk",
+        "uk": "ukrainsk",
+        "zh": "kinesisk",
+    },
+    "en": {
+        "ar": "Arabic",
+        "da": "Danish",
+        "de": "German",
+        "en": "English",
+        "es": "Spanish",
+        "fi": "Finnish",
+        "fr": "French",
+        "is": "Icelandic",
+        "it": "Italian",
+        "ja": "Japanese",
+        "ko": "Korean",
+        "nb": "Norwegian",
+        "nl": "Dutch",
+        "nn": "Norwegian Nynorsk",
+        "no": "Norwegian",
+        "pl": "Polish",
+        "pt": "Portuguese",
+        "ru": "Russian",
+        "sv": "Swedish",
+        "tr": "Turkish",
+        "uk": "Ukrainian",
+        "zh": "Chinese",
+    },
+}
+"""The names of languages that sources are often in, in Danish and English."""
+
+
+def language_name(code: str, language: str) -> str:
+    """The name of the language ``code`` ("en", "en-GB") in ``language``; the code itself for a
+    language not in :data:`LANGUAGE_NAMES`."""
+    names = LANGUAGE_NAMES.get(language.split("-", 1)[0].lower(), LANGUAGE_NAMES["en"])
+    return names.get(code.split("-", 1)[0].lower(), code)
 
 
 def strings(language: str) -> Mapping[str, str]:

@@ -28,10 +28,14 @@ class SourceFile:
 
 @dataclass(frozen=True)
 class Link:
-    """A titled external link, as listed in an entity's ``links`` or a note's ``sources``."""
+    """A titled external link, as listed in an entity's ``links`` or a note's ``sources``: what
+    it is called, and optionally who published it, when, and in which language its title is."""
 
     title: str
     url: str
+    publisher: str = ""
+    date: date | None = None
+    language: str = ""
 
 
 @dataclass(frozen=True)

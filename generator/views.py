@@ -16,9 +16,9 @@ from typing import Any
 from generator import urls
 from generator.annotate import AnnotatedArticle
 from generator.dates import day_anchor, day_start, format_date, format_month, iso
-from generator.i18n import strings
+from generator.i18n import language_name, strings
 from generator.index import SiteIndex
-from generator.model import ENTITY_TYPES, Entity, Note
+from generator.model import ENTITY_TYPES, Entity, Link, Note
 from generator.notes import article_day
 
 
@@ -611,7 +611,7 @@ def entity_page(
             "wikidata": {"id": entity.wikidata, "url": entity.wikidata_url}
             if entity.wikidata
             else None,
-            "links": [{"title": link.title, "url": link.url} for link in entity.links],
+            "links": [_link(link, index.config.language) for link in entity.links],
             "aliases": list(entity.aliases),
             "url": first,
             "feed": urls.entity_feed(slug),
@@ -631,6 +631,32 @@ def entity_page(
         "read_more": t["read_more"],
     }
     return PageView(url, "entity.html", data)
+
+
+def _link(link: Link, language: str) -> dict[str, Any]:
+    """An external link in a page in ``language``: its title is marked with its own language
+    where that differs, and named after it, as Wikipedia's citations do ("på engelsk")."""
+    foreign = bool(link.language) and _primary(link.language) != _primary(language)
+    return {
+        "title": link.title,
+        "url": link.url,
+        "publisher": link.publisher,
+        "date": {"iso": link.date.isoformat(), "text": format_date(link.date, language)}
+        if link.date
+        else None,
+        "language": link.language,
+        "foreign": foreign,
+        "in_language": strings(language)["in_language"].format(
+            language=language_name(link.language, language)
+        )
+        if foreign
+        else "",
+    }
+
+
+def _primary(language: str) -> str:
+    """The language of a language tag without its region or script: "en" for "en-GB"."""
+    return language.split("-", 1)[0].lower()
 
 
 def _day(value: date, language: str, tz: str) -> dict[str, str]:
@@ -676,7 +702,7 @@ def note_page(index: SiteIndex, slug: str, body_html: str, named: Sequence[str] 
             "body_html": body_html,
             "language": note.language,
             "foreign": note.language != language,
-            "sources": [{"title": link.title, "url": link.url} for link in note.sources],
+            "sources": [_link(link, language) for link in note.sources],
             "entities": [_entity_ref(index.entities[e]) for e in note.entities],
         },
         "articles": [article_summary(index.articles[i]) for i in index.note_articles.get(slug, ())],

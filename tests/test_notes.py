@@ -266,16 +266,17 @@ def test_annotations_and_notes_are_numbered_together_in_text_order() -> None:
     assert carried(item) == ["invasion by trigger", "annotation-1 by annotation"]
 
 
-def test_an_annotation_quote_that_does_not_occur_is_an_error_at_the_annotations_line() -> None:
+def test_an_annotation_quote_that_does_not_occur_is_an_error_at_the_line_of_its_quote() -> None:
     item = annotate(
         "Nordkorea har sendt soldater til Rusland.",
-        front={"annotations": [ANNOTATION, {"quote": "soldater", "note": "Flere end 10.000."}]},
+        front={"annotations": [{"quote": "soldater", "note": "Flere end 10.000."}, ANNOTATION]},
     )
+    # Lines 5-7 are "annotations:" and the first entry; the second entry's quote is on line 8.
     assert [str(d) for d in item.diagnostics] == [
-        f'{ARTICLE_PATH}:5: error: annotation quote "tusindvis af soldater" does not occur '
+        f'{ARTICLE_PATH}:8: error: annotation quote "tusindvis af soldater" does not occur '
         "in the text"
     ]
-    assert carried(item) == ["annotation-2 by annotation"]
+    assert carried(item) == ["annotation-1 by annotation"]
 
 
 def test_an_annotation_quote_must_match_whole_words() -> None:
@@ -299,7 +300,7 @@ def test_a_build_with_a_missing_annotation_quote_fails_and_names_the_line(tmp_pa
     code, _out, err = build(project, tmp_path / "site")
     assert code == 1
     assert (
-        'content/articles/2024/x.md:4: error: annotation quote "findes ikke" does not occur '
+        'content/articles/2024/x.md:5: error: annotation quote "findes ikke" does not occur '
         "in the text"
     ) in err
     assert not (tmp_path / "site").exists()
