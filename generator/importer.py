@@ -18,6 +18,10 @@ everything after it is the web page's navigation and is dropped. Without a marke
 trailing paragraphs that look like navigation are dropped: one short line (at most 60
 characters) with capital letters and no lower-case ones, such as ``SENESTE RITZAU``.
 
+Wire copy is Danish: on a site in another language the article says so (``language: da``), so
+that it is rendered, linked and inflected as Danish. Each article names its ``slug``, so that its
+URL stays put when an editor changes the headline.
+
 :func:`parse_wire` and :func:`to_markdown` are pure; :func:`run_import` does the reading and the
 (atomic) writing, only ever under ``<project>/content/articles/``.
 """
@@ -36,8 +40,10 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from generator.config import CONFIG_PATH, SiteConfig, parse_config
 from generator.diagnostics import Diagnostic, error, has_errors, sort_diagnostics, warning
 from generator.slugs import slugify
+from generator.sources import read_text
 
 __all__ = [
     "ImportedArticle",
@@ -48,6 +54,8 @@ __all__ = [
 ]
 
 ARTICLES_DIR = "content/articles"
+WIRE_LANGUAGE = "da"
+"""The language of the wire copy the importer reads (Ritzau's Danish service)."""
 DATELINE_EXAMPLE = "12. NOV 2024 • 00:54UDLAND"
 
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAJ", "JUN", "JUL", "AUG", "SEP", "OKT", "NOV", "DEC")
@@ -253,21 +261,35 @@ def _looks_like_chrome(text: str) -> bool:
 # --------------------------------------------------------------------------- Markdown
 
 
-def to_markdown(article: ImportedArticle) -> str:
-    """The article file: YAML front matter (title, date, section, source, lead), then the body."""
-    return f"{front_matter(article)}\n{body_markdown(article)}"
+def to_markdown(article: ImportedArticle, site_language: str = WIRE_LANGUAGE) -> str:
+    """The article file for a site in ``site_language``: YAML front matter (title, slug, date,
+    section, language, source, lead), then the body."""
+    return f"{front_matter(article, site_language)}\n{body_markdown(article)}"
 
 
-def front_matter(article: ImportedArticle) -> str:
-    """Front matter in a fixed key order, empty values left out; strings are safe YAML."""
-    lines = ["---", _yaml_line("title", article.title)]
+def front_matter(article: ImportedArticle, site_language: str = WIRE_LANGUAGE) -> str:
+    """Front matter in a fixed key order, empty values left out; strings are safe YAML.
+
+    The slug is written out, so that an edited headline does not move the article's URL; the
+    language only on a site that is not Danish, where the article would otherwise be taken
+    for one in the site's language."""
+    lines = ["---", _yaml_line("title", article.title), _yaml_line("slug", article.slug)]
     lines.append(f"date: {article.date.isoformat(timespec='seconds')}")
-    for key in ("section", "source", "lead"):
+    if article.section:
+        lines.append(_yaml_line("section", article.section))
+    if not is_wire_language(site_language):
+        lines.append(_yaml_line("language", WIRE_LANGUAGE))
+    for key in ("source", "lead"):
         value = getattr(article, key)
         if value:
             lines.append(_yaml_line(key, value))
     lines.append("---")
     return "\n".join(lines) + "\n"
+
+
+def is_wire_language(language: str) -> bool:
+    """True for a language tag of the wire copy's language: "da", "da-DK"."""
+    return language.split("-", 1)[0].lower() == WIRE_LANGUAGE
 
 
 def body_markdown(article: ImportedArticle) -> str:
@@ -317,9 +339,11 @@ def run_import(paths: Sequence[Path], project: Path, force: bool, out: TextIO, e
 
     Every input is read and parsed before anything is written; all problems are reported on
     `err` at the end. A target that exists with other bytes is only replaced with `force`.
-    Returns 0, or 1 if there were errors.
+    Nothing is written while the project's site.yaml, which gives the site's language, has
+    errors. Returns 0, or 1 if there were errors.
     """
-    diagnostics: list[Diagnostic] = []
+    site_language, diagnostics = _site_language(project)
+    settled = not has_errors(diagnostics)
     articles: list[ImportedArticle] = []
     claimed: dict[str, str] = {}
     for source in _input_files(paths, diagnostics):
@@ -334,11 +358,23 @@ def run_import(paths: Sequence[Path], project: Path, force: bool, out: TextIO, e
             continue
         claimed[target] = article.path
         articles.append(article)
-    for article in articles:
-        diagnostics.extend(_write_article(article, project, force, out))
+    for article in articles if settled else ():
+        diagnostics.extend(_write_article(article, project, site_language, force, out))
     for diagnostic in sort_diagnostics(diagnostics):
         print(diagnostic, file=err)
     return 1 if has_errors(diagnostics) else 0
+
+
+def _site_language(project: Path) -> tuple[str, list[Diagnostic]]:
+    """The language of the project's site, from its site.yaml, and the problems in that file.
+    Without a site.yaml it is the default of site.yaml, Danish."""
+    if not (project / CONFIG_PATH).exists():
+        return SiteConfig.language, []
+    text, problems = read_text(project, CONFIG_PATH)
+    if text is None:
+        return SiteConfig.language, problems
+    config, problems = parse_config(text)
+    return (config.language if config else SiteConfig.language), problems
 
 
 def _input_files(paths: Iterable[Path], diagnostics: list[Diagnostic]) -> list[Path]:
@@ -372,17 +408,19 @@ def _import_file(source: Path) -> tuple[ImportedArticle | None, list[Diagnostic]
 
 
 def _write_article(
-    article: ImportedArticle, project: Path, force: bool, out: TextIO
+    article: ImportedArticle, project: Path, site_language: str, force: bool, out: TextIO
 ) -> list[Diagnostic]:
     """Write one article unless it is already there; report what happened."""
     relative = target_path(article)
     target = project / relative
-    data = to_markdown(article).encode("utf-8")
+    text = to_markdown(article, site_language)
+    data = text.encode("utf-8")
     if not target.resolve().is_relative_to((project / ARTICLES_DIR).resolve()):
         return [error(relative, None, f"refusing to write outside {ARTICLES_DIR}/")]
     try:
         existing = target.read_bytes() if target.exists() else None
-        if existing == data:
+        unpinned, unmarked = _earlier_imports(text, article)
+        if existing in (data, unpinned):
             print(f"unchanged: {relative}", file=out)
             return []
         other = _other_story(existing, article) if existing is not None else None
@@ -395,7 +433,9 @@ def _write_article(
                 'that is there a "slug" and another file name, and import again'
             )
             return [error(relative, None, message)]
-        if existing is not None and not force:
+        # What the importer wrote before it marked the language is no edit by hand: it is
+        # replaced, as the site took the article for one in its own language.
+        if existing is not None and not force and existing != unmarked:
             message = (
                 "exists and differs from the import (edited by hand?); use --force to overwrite"
             )
@@ -405,6 +445,20 @@ def _write_article(
         return [error(relative, None, f"cannot write: {exc.strerror or exc}")]
     print(f"wrote: {relative}", file=out)
     return []
+
+
+def _earlier_imports(text: str, article: ImportedArticle) -> tuple[bytes, bytes]:
+    """``text`` as the importer wrote it before it wrote the slug (the same article at the same
+    URL), and before it also wrote the language of a Danish article on a site in another
+    language (the same text, taken for the site's language)."""
+    unpinned = _without_line(text, _yaml_line("slug", article.slug))
+    unmarked = _without_line(unpinned, _yaml_line("language", WIRE_LANGUAGE))
+    return unpinned.encode("utf-8"), unmarked.encode("utf-8")
+
+
+def _without_line(text: str, line: str) -> str:
+    """``text`` without the first of its lines (its first line aside) that reads ``line``."""
+    return text.replace(f"\n{line}\n", "\n", 1)
 
 
 _DATE_LINE = re.compile(rb"^date:[ \t]*(.+?)[ \t]*$", re.MULTILINE)

@@ -54,6 +54,7 @@ def _page(index: SiteIndex, url: str, title: str, **extra: Any) -> dict[str, Any
         "title": title,
         "description": config.description,
         "language": config.language,
+        "locale": og_locale(config.language),
         "canonical": urls.absolute(config.base_url, url),
         "breadcrumbs": [],
         "feeds": [{"title": config.title, "url": urls.FEED}],
@@ -66,9 +67,33 @@ def _page(index: SiteIndex, url: str, title: str, **extra: Any) -> dict[str, Any
     return page
 
 
+OG_LOCALES = {"da": "da_DK", "en": "en_GB"}
+"""The Open Graph locale of a language given without a region."""
+
+
+def og_locale(language: str) -> str:
+    """The Open Graph locale (``language_TERRITORY``) of a language tag: "da" -> "da_DK",
+    "en-US" -> "en_US", "sr-Latn-RS" -> "sr_RS"; a language without a region that is not in
+    :data:`OG_LOCALES` stays as it is ("de")."""
+    primary, *subtags = language.split("-")
+    region = next((tag for tag in subtags if len(tag) == 2 and tag.isalpha()), None)
+    if region is None:
+        return OG_LOCALES.get(primary.lower(), primary.lower())
+    return f"{primary.lower()}_{region.upper()}"
+
+
 def _crumbs(index: SiteIndex, *trail: tuple[str, str]) -> list[dict[str, str]]:
-    t = strings(index.config.language)
-    return [{"title": t["home"], "url": urls.HOME}] + [{"title": a, "url": b} for a, b in trail]
+    """The breadcrumb trail from the front page, each step titled in the site's language."""
+    language = index.config.language
+    t = strings(language)
+    return [{"title": t["home"], "url": urls.HOME, "language": language}] + [
+        {"title": a, "url": b, "language": language} for a, b in trail
+    ]
+
+
+def _in_language(crumbs: list[dict[str, str]], language: str) -> list[dict[str, str]]:
+    """``crumbs`` whose last step, a page's own title, is in ``language``."""
+    return [*crumbs[:-1], {**crumbs[-1], "language": language}]
 
 
 def _menu_page(index: SiteIndex, key: str, url: str, **extra: Any) -> dict[str, Any]:
@@ -104,28 +129,33 @@ def breadcrumb_jsonld(index: SiteIndex, crumbs: Sequence[Mapping[str, str]]) -> 
     }
 
 
-_SUMMARIES: dict[int, tuple[AnnotatedArticle, dict[str, Any]]] = {}
-""":func:`article_summary` by article, each with the article it was made for. A site lists an
-article many times (on listings, entity pages and its neighbours), so each is made once."""
+_SUMMARIES: dict[tuple[int, str], tuple[AnnotatedArticle, dict[str, Any]]] = {}
+""":func:`article_summary` by article and language, each with the article it was made for. A
+site lists an article many times (on listings, entity pages and its neighbours), so each is made
+once."""
 _SUMMARIES_KEPT = 1 << 15
 
 
-def article_summary(item: AnnotatedArticle) -> dict[str, Any]:
-    """An article as a list entry: a new dict on each call, which the caller may add to."""
-    known = _SUMMARIES.get(id(item))
+def article_summary(item: AnnotatedArticle, language: str = "") -> dict[str, Any]:
+    """An article as a list entry on a page in ``language``, the site's: a new dict on each
+    call, which the caller may add to. The entry's date is in the page's language, as the
+    labels around it are; its title and lead are in the article's (``language`` of the entry).
+    Without a ``language``, the date is in the article's own."""
+    key = (id(item), language)
+    known = _SUMMARIES.get(key)
     if known is None or known[0] is not item:
         if len(_SUMMARIES) >= _SUMMARIES_KEPT:
             _SUMMARIES.clear()
-        known = _SUMMARIES[id(item)] = (item, _summary(item))
+        known = _SUMMARIES[key] = (item, _summary(item, language or item.article.language))
     return dict(known[1])
 
 
-def _summary(item: AnnotatedArticle) -> dict[str, Any]:
+def _summary(item: AnnotatedArticle, language: str) -> dict[str, Any]:
     a = item.article
     return {
         "title": a.title,
         "url": item.url,
-        "date": _date(a.date, a.language, with_time=False),
+        "date": _date(a.date, language, with_time=False),
         "lead": a.lead,
         "section": {"name": a.section, "url": urls.section(a.section)} if a.section else None,
         "language": a.language,
@@ -206,10 +236,13 @@ def article_page(index: SiteIndex, position: int) -> PageView:
     a = item.article
     newer = index.articles[position - 1] if position > 0 else None
     older = index.articles[position + 1] if position + 1 < len(index.articles) else None
-    crumbs = _crumbs(
-        index,
-        *([(a.section, urls.section(a.section))] if a.section else []),
-        (a.title, item.url),
+    crumbs = _in_language(
+        _crumbs(
+            index,
+            *([(a.section, urls.section(a.section))] if a.section else []),
+            (a.title, item.url),
+        ),
+        a.language,
     )
     feeds = [{"title": index.config.title, "url": urls.FEED}]
     if a.section:
@@ -227,6 +260,7 @@ def article_page(index: SiteIndex, position: int) -> PageView:
             feeds=feeds,
             jsonld=[article_jsonld(index, item), breadcrumb_jsonld(index, crumbs)],
             og_type="article",
+            locale=og_locale(a.language),
         ),
         "article": {
             "title": a.title,
@@ -254,8 +288,8 @@ def article_page(index: SiteIndex, position: int) -> PageView:
             ],
         },
         "cards": entity_cards(index, item.mentioned, index.config.language),
-        "newer": article_summary(newer) if newer else None,
-        "older": article_summary(older) if older else None,
+        "newer": article_summary(newer, index.config.language) if newer else None,
+        "older": article_summary(older, index.config.language) if older else None,
     }
     return PageView(item.url, "article.html", data)
 
@@ -329,7 +363,10 @@ def listing_page(index: SiteIndex, listing: Listing, number: int) -> PageView:
             ),
             "heading": title,
             "intro": listing.intro,
-            "articles": [article_summary(index.articles[i]) for i in listing.chunk(number, size)],
+            "articles": [
+                article_summary(index.articles[i], index.config.language)
+                for i in listing.chunk(number, size)
+            ],
             "pagination": pagination,
             **listing.extra,
         },
@@ -510,8 +547,10 @@ def archive_pages(index: SiteIndex) -> Iterator[PageView]:
     yield from _listing_views(index, archive_listings(index))
 
 
-def _backlink(item: AnnotatedArticle, slug: str) -> dict[str, Any]:
-    entry = article_summary(item)
+def _backlink(item: AnnotatedArticle, slug: str, language: str) -> dict[str, Any]:
+    """An article as an entity's page in ``language`` lists it: with the sentence of its first
+    mention of the entity."""
+    entry = article_summary(item, language)
     mention = item.first_mention(slug)
     entry["excerpt"] = mention.context if mention else ""
     return entry
@@ -580,8 +619,10 @@ def entity_page(
                     "feed": urls.entity_feed(slug),
                     "about_count": len(refs.about),
                 },
-                "about": [_backlink(index.articles[i], slug) for i in about],
-                "mentioned": [_backlink(index.articles[i], slug) for i in mentioned],
+                "about": [_backlink(index.articles[i], slug, index.config.language) for i in about],
+                "mentioned": [
+                    _backlink(index.articles[i], slug, index.config.language) for i in mentioned
+                ],
                 "pagination": pagination,
             },
         )
@@ -617,8 +658,8 @@ def entity_page(
             "feed": urls.entity_feed(slug),
             "about_count": len(refs.about),
         },
-        "about": [_backlink(index.articles[i], slug) for i in about],
-        "mentioned": [_backlink(index.articles[i], slug) for i in mentioned],
+        "about": [_backlink(index.articles[i], slug, index.config.language) for i in about],
+        "mentioned": [_backlink(index.articles[i], slug, index.config.language) for i in mentioned],
         "pagination": pagination,
         "related": [
             {**_entity_ref(index.entities[other]), "count": count} for other, count in refs.related
@@ -675,6 +716,7 @@ def note_summary(note: Note, language: str, tz: str) -> dict[str, Any]:
         if note.date_end and note.date_end != note.date
         else None,
         "timeline": urls.timeline_day(note.date),
+        "language": note.language,
     }
 
 
@@ -685,7 +727,9 @@ def note_page(index: SiteIndex, slug: str, body_html: str, named: Sequence[str] 
     language = index.config.language
     t = strings(language)
     url = urls.note(slug)
-    crumbs = _crumbs(index, (t["timeline"], urls.TIMELINE), (note.title, url))
+    crumbs = _in_language(
+        _crumbs(index, (t["timeline"], urls.TIMELINE), (note.title, url)), note.language
+    )
     data = {
         "page": _page(
             index,
@@ -696,6 +740,7 @@ def note_page(index: SiteIndex, slug: str, body_html: str, named: Sequence[str] 
             current="timeline",
             jsonld=[breadcrumb_jsonld(index, crumbs)],
             og_type="article",
+            locale=og_locale(note.language),
         ),
         "note": {
             **note_summary(note, language, index.config.timezone),
@@ -705,9 +750,11 @@ def note_page(index: SiteIndex, slug: str, body_html: str, named: Sequence[str] 
             "sources": [_link(link, language) for link in note.sources],
             "entities": [_entity_ref(index.entities[e]) for e in note.entities],
         },
-        "articles": [article_summary(index.articles[i]) for i in index.note_articles.get(slug, ())],
-        "cards": entity_cards(index, named, note.language),
-        "read_more": strings(note.language)["read_more"],
+        "articles": [
+            article_summary(index.articles[i], language) for i in index.note_articles.get(slug, ())
+        ],
+        "cards": entity_cards(index, named, language),
+        "read_more": t["read_more"],
     }
     return PageView(url, "note.html", data)
 
@@ -723,7 +770,13 @@ def timeline_page(index: SiteIndex) -> PageView:
     for item in index.articles:
         a = item.article
         day = article_day(a, index.config.timezone)
-        entry = {"kind": "article", "slug": a.slug, "title": a.title, "url": item.url}
+        entry = {
+            "kind": "article",
+            "slug": a.slug,
+            "title": a.title,
+            "url": item.url,
+            "language": a.language,
+        }
         entries.append(((day, 1, a.date.timestamp(), a.slug, item.url), day, entry))
     entries.sort(key=lambda e: e[0])
     years: list[dict[str, Any]] = []
@@ -795,7 +848,10 @@ def not_found_page(index: SiteIndex) -> PageView:
         {
             "page": _page(index, urls.NOT_FOUND, t["not_found_title"], robots="noindex"),
             "base_path": _base_path(index.config.base_url),
-            "latest": [article_summary(item) for item in index.articles[:NOT_FOUND_LATEST]],
+            "latest": [
+                article_summary(item, index.config.language)
+                for item in index.articles[:NOT_FOUND_LATEST]
+            ],
         },
     )
 

@@ -147,9 +147,10 @@ def test_an_entity_page_carries_cards_for_the_entities_its_description_names(sit
     assert 'src="../../assets/cards.js"' in html
 
 
-def test_a_note_page_carries_cards_in_its_own_language(site):
+def test_a_note_page_in_another_language_carries_cards_in_the_sites_language(site):
+    # Like the page's other labels; the cards show the entities' Danish summaries.
     attributes, cards = card_data((site / "notes/invasion/index.html").read_text(encoding="utf-8"))
-    assert attributes == {"data-read-more": "Read more"}
+    assert attributes == {"data-read-more": "Læs mere"}
     assert list(cards) == ["vladimir-putin"]
 
 

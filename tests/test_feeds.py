@@ -188,3 +188,47 @@ def test_without_a_base_url_feeds_still_parse_with_stable_urn_ids(tmp_path: Path
     assert feed.entries[0].id.startswith("urn:uuid:")
     assert feed.entries[0].link == "2024/11/vinter-i-moskva/index.html"
     assert (tmp_path / "a/feed.xml").read_bytes() == (tmp_path / "b/feed.xml").read_bytes()
+
+
+ENGLISH_STORY = """\
+---
+title: "Putin speaks in Moscow"
+date: 2024-11-20T10:00:00+01:00
+section: Udland
+language: en
+lead: "Vladimir Putin spoke."
+---
+Vladimir Putin spoke on Wednesday.
+"""
+
+
+@pytest.mark.parametrize("path", ["feed.xml", "sections/udland/feed.xml"])
+def test_an_entry_in_another_language_than_the_feed_is_marked_with_its_own(
+    tmp_path: Path, path: str
+) -> None:
+    files = {**ARTICLES, "content/articles/2024/english.md": ENGLISH_STORY}
+    project = write_project(tmp_path / "p", files, site_yaml=SITE_YAML)
+    code, _, err = build(project, tmp_path / "site", "--no-search")
+    assert code == 0, err
+    feed = parse(tmp_path / "site", path)
+    assert feed.feed.language == "da"
+    english, danish = feed.entries
+    assert english.title == "Putin speaks in Moscow"
+    for detail in (english.title_detail, english.summary_detail, english.content[0]):
+        assert detail.language == "en"
+    for detail in (danish.title_detail, danish.summary_detail, danish.content[0]):
+        assert detail.language == "da"
+    text = (tmp_path / "site" / path).read_text(encoding="utf-8")
+    assert text.count("<entry>") == 1
+    assert text.count('<entry xml:lang="en">') == 1
+
+
+def test_an_entity_feed_marks_an_entry_in_another_language_too(tmp_path: Path) -> None:
+    files = {**ARTICLES, "content/articles/2024/english.md": ENGLISH_STORY}
+    project = write_project(tmp_path / "p", files, site_yaml=SITE_YAML)
+    assert build(project, tmp_path / "site", "--no-search")[0] == 0
+    feed = parse(tmp_path / "site", "entities/vladimir-putin/feed.xml")
+    languages = [
+        (e.title, e.title_detail.language, e.summary_detail.language) for e in feed.entries
+    ]
+    assert languages == [("Putin speaks in Moscow", "en", "en"), ("Vinter i Moskva", "da", "da")]

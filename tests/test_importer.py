@@ -6,6 +6,7 @@ import dataclasses
 import html
 import io
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,15 @@ import yaml
 from generator import markdown
 from generator.importer import (
     ImportedArticle,
+    front_matter,
     markdown_paragraph,
     parse_wire,
     run_import,
     target_path,
     to_markdown,
 )
+from generator.slugs import slugify
+from tests.sitekit import build, write_project
 
 FIXTURES = Path(__file__).parent / "fixtures" / "wire"
 INVALID = FIXTURES / "invalid"
@@ -83,6 +87,7 @@ def test_seed_gets_exact_front_matter() -> None:
     front, _ = split_markdown(to_markdown(parse_fixture(SEED.name)))
     assert front == (
         "title: Nordkorea og Rusland godkender aftale om gensidig støtte ved invasion\n"
+        "slug: nordkorea-og-rusland-godkender-aftale-om-gensidig-stoette-ved-invasion\n"
         "date: 2024-11-12T00:54:00+01:00\n"
         "section: Udland\n"
         "source: Ritzau\n"
@@ -215,9 +220,10 @@ def test_front_matter_strings_round_trip_exactly_through_safe_load(title: str) -
         source="Ritzau",
     )
     front = split_markdown(to_markdown(article))[0]
-    assert len(front.splitlines()) == 5
+    assert len(front.splitlines()) == 6
     assert yaml.safe_load(front) == {
         "title": title,
+        "slug": slugify(title),
         "date": article.date,
         "section": title,
         "source": "Ritzau",
@@ -512,3 +518,141 @@ def test_a_section_on_a_line_of_its_own_under_the_dateline_is_the_section_not_th
     article, diagnostics = parse_wire(text, "x.txt")
     assert diagnostics == []
     assert article == dataclasses.replace(seed, path="x.txt")
+
+
+# --------------------------------------------------------------------------- the site's language
+
+
+def site_yaml(language: str, extra: str = "") -> str:
+    return f'title: "Testarkiv"\nlanguage: {language}\n{extra}'
+
+
+def project_with_site(root: Path, language: str, extra: str = "") -> Path:
+    (root / "content").mkdir(parents=True)
+    (root / "content/site.yaml").write_text(site_yaml(language, extra), encoding="utf-8")
+    return root
+
+
+def test_an_import_on_a_site_in_another_language_says_the_article_is_danish(
+    tmp_path: Path,
+) -> None:
+    project = project_with_site(tmp_path, "en")
+    code, out, err = import_files([SEED], project)
+    assert (code, out, err) == (0, f"wrote: {SEED_TARGET}\n", "")
+    front, _ = split_markdown((project / SEED_TARGET).read_text(encoding="utf-8"))
+    assert front.splitlines()[2:5] == [
+        "date: 2024-11-12T00:54:00+01:00",
+        "section: Udland",
+        "language: da",
+    ]
+    assert yaml.safe_load(front)["language"] == "da"
+
+
+@pytest.mark.parametrize("language", ["da", "da-DK"])
+def test_an_import_on_a_danish_site_writes_no_language(tmp_path: Path, language: str) -> None:
+    project = project_with_site(tmp_path, language)
+    assert import_files([SEED], project)[0] == 0
+    assert (project / SEED_TARGET).read_text(encoding="utf-8") == to_markdown(
+        parse_fixture(SEED.name)
+    )
+    assert "language" not in front_matter(parse_fixture(SEED.name), language)
+
+
+def test_a_danish_import_on_an_english_site_is_rendered_and_linked_as_danish(
+    tmp_path: Path,
+) -> None:
+    project = write_project(
+        tmp_path / "p",
+        {"content/entities/rusland.md": "---\nname: Rusland\ntype: country\n---\nLand.\n"},
+        site_yaml=site_yaml("en", "link: all\n"),
+    )
+    assert import_files([SEED], project)[0] == 0
+    code, _, err = build(project, tmp_path / "site", "--no-search")
+    assert code == 0, err
+    page = (
+        tmp_path / "site/2024/11/nordkorea-og-rusland-godkender-aftale-om-gensidig-stoette-ved-"
+        "invasion/index.html"
+    ).read_text(encoding="utf-8")
+    assert '<html lang="en">' in page
+    assert '<div class="story-body" lang="da"' in page
+    assert re.search(r'<a class="mention" data-entity="rusland" [^>]*>Ruslands</a>', page)
+
+
+def test_a_site_yaml_with_errors_stops_the_import_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    project = project_with_site(tmp_path, '"engelsk"')
+    code, out, err = import_files([SEED], project)
+    assert (code, out) == (1, "")
+    assert err == (
+        'content/site.yaml:2: error: "language" is not a language code like "da" or "en":'
+        ' "engelsk"\n'
+    )
+    assert files_under(project) == ["content/site.yaml"]
+
+
+# --------------------------------------------------------------------------- the slug
+
+
+def test_an_imported_article_names_its_slug_so_an_edited_headline_keeps_its_url(
+    tmp_path: Path,
+) -> None:
+    project = project_with_site(tmp_path / "p", "da")
+    assert import_files([SEED], project)[0] == 0
+    target = project / SEED_TARGET
+    front, _ = split_markdown(target.read_text(encoding="utf-8"))
+    assert front.splitlines()[:2] == [
+        "title: Nordkorea og Rusland godkender aftale om gensidig støtte ved invasion",
+        "slug: nordkorea-og-rusland-godkender-aftale-om-gensidig-stoette-ved-invasion",
+    ]
+    edited = target.read_text(encoding="utf-8").replace(
+        "title: Nordkorea og Rusland godkender", "title: Nordkorea og Rusland vedtager", 1
+    )
+    target.write_text(edited, encoding="utf-8")
+    code, _, err = build(project, tmp_path / "site", "--no-search")
+    assert code == 0, err
+    assert [p.name for p in (tmp_path / "site/2024/11").iterdir() if p.is_dir()] == [
+        "nordkorea-og-rusland-godkender-aftale-om-gensidig-stoette-ved-invasion"
+    ]
+
+
+def test_an_article_imported_before_the_slug_was_written_is_unchanged(tmp_path: Path) -> None:
+    # What the importer wrote before it wrote "slug": the same article at the same URL, so
+    # importing it again changes nothing, as it did before.
+    target = tmp_path / SEED_TARGET
+    target.parent.mkdir(parents=True)
+    text = to_markdown(parse_fixture(SEED.name))
+    earlier = text.replace(f"\nslug: {parse_fixture(SEED.name).slug}\n", "\n", 1)
+    assert earlier != text
+    target.write_text(earlier, encoding="utf-8")
+    code, out, err = import_files([SEED], tmp_path)
+    assert (code, out, err) == (0, f"unchanged: {SEED_TARGET}\n", "")
+    assert target.read_text(encoding="utf-8") == earlier
+
+
+def test_importing_the_seed_into_the_shipped_project_again_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(Path(__file__).parent.parent / "content", project / "content")
+    before = (project / SEED_TARGET).read_bytes()
+    code, out, err = import_files([SEED], project)
+    assert (code, out, err) == (0, f"unchanged: {SEED_TARGET}\n", "")
+    assert (project / SEED_TARGET).read_bytes() == before
+
+
+def test_an_article_imported_without_its_language_on_an_english_site_is_replaced(
+    tmp_path: Path,
+) -> None:
+    # Not an edit by hand but what the importer wrote before it marked the language: the site
+    # took the Danish article for an English one.
+    project = project_with_site(tmp_path, "en")
+    target = project / SEED_TARGET
+    target.parent.mkdir(parents=True)
+    seed = parse_fixture(SEED.name)
+    earlier = to_markdown(seed).replace(f"\nslug: {seed.slug}\n", "\n", 1)
+    target.write_text(earlier, encoding="utf-8")
+    code, out, err = import_files([SEED], project)
+    assert (code, out, err) == (0, f"wrote: {SEED_TARGET}\n", "")
+    assert target.read_text(encoding="utf-8") == to_markdown(seed, "en")
+    assert "\nlanguage: da\n" in to_markdown(seed, "en")

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from generator.views import og_locale
 from tests.browser.support import SECOND_ARTICLE, SEED_ARTICLE, build_demo_site
 from tests.sitekit import article, build, write_project
 
@@ -286,3 +287,70 @@ def test_without_a_base_url_there_is_no_sitemap_and_robots_txt_names_none(tmp_pa
     assert code == 0, err
     assert not (tmp_path / "site/sitemap.xml").exists()
     assert (tmp_path / "site/robots.txt").read_text(encoding="utf-8") == "User-agent: *\nAllow: /\n"
+
+
+ENGLISH_ARTICLE = """\
+---
+title: "Putin speaks in Moscow"
+date: 2024-11-20T10:00:00
+language: en
+lead: "The president spoke on Wednesday."
+---
+Text.
+"""
+ENGLISH_NOTE = """\
+---
+title: "The full-scale invasion"
+date: 2022-02-24
+language: en
+---
+Russia invaded Ukraine.
+"""
+
+
+def test_an_article_in_another_language_has_its_own_open_graph_locale(tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path / "p",
+        {
+            "content/articles/2024/english.md": ENGLISH_ARTICLE,
+            "content/articles/2024/vinter.md": article("Vinter i Moskva"),
+            "content/notes/invasion.md": ENGLISH_NOTE,
+        },
+    )
+    assert build(project, tmp_path / "site", "--no-search")[0] == 0
+    english = head(tmp_path / "site", "2024/11/putin-speaks-in-moscow/")
+    assert english.meta["og:title"] == "Putin speaks in Moscow"
+    assert english.meta["og:locale"] == "en_GB"
+    assert english.language == "da"
+    note = head(tmp_path / "site", "notes/invasion/")
+    assert (note.meta["og:title"], note.meta["og:locale"]) == ("The full-scale invasion", "en_GB")
+    for url in ("2024/11/vinter-i-moskva/", "", "timeline/"):
+        assert head(tmp_path / "site", url).meta["og:locale"] == "da_DK", url
+
+
+@pytest.mark.parametrize(
+    ("language", "locale"),
+    [("da", "da_DK"), ("en", "en_GB"), ("en-US", "en_US"), ("da-DK", "da_DK"), ("de", "de")],
+)
+def test_the_open_graph_locale_is_language_underscore_territory(
+    tmp_path: Path, language: str, locale: str
+) -> None:
+    project = write_project(
+        tmp_path / "p",
+        {"content/articles/2024/a.md": article("A")},
+        site_yaml=f'title: "Testarkiv"\nlanguage: {language}\n',
+    )
+    assert build(project, tmp_path / "site", "--no-search")[0] == 0
+    for url in ("", "2024/11/a/"):
+        tags = head(tmp_path / "site", url)
+        assert (tags.language, tags.meta["og:locale"]) == (language, locale)
+
+
+@pytest.mark.parametrize(
+    ("language", "locale"),
+    [("en-gb", "en_GB"), ("sr-Latn-RS", "sr_RS"), ("zh-Hant", "zh"), ("es-419", "es")],
+)
+def test_a_language_tag_with_a_script_or_a_numeric_region_gives_a_plain_locale(
+    language: str, locale: str
+) -> None:
+    assert og_locale(language) == locale

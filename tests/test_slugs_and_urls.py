@@ -13,6 +13,7 @@ from generator.config import SiteConfig
 from generator.render import PageLinks, make_environment, render_page
 from generator.slugs import is_valid_slug, slugify
 from generator.views import PageView
+from tests.sitekit import run_cli, write_project
 
 
 @pytest.mark.parametrize(
@@ -26,12 +27,54 @@ from generator.views import PageView
         ('Kim Jong-un: "Vi er klar" & mere', "kim-jong-un-vi-er-klar-mere"),
         ("ØSTERSØEN", "oestersoeen"),
         ("Café Zürich – 10.000 soldater", "cafe-zurich-10-000-soldater"),
-        ("  --Putin's plan?  ", "putin-s-plan"),
+        ("  --Putin's plan?  ", "putins-plan"),
     ],
 )
 def test_titles_become_danish_transliterated_slugs(title: str, slug: str) -> None:
     assert slugify(title) == slug
     assert is_valid_slug(slug)
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Putin's Troops Enter Kursk: What's Next?", "putins-troops-enter-kursk-whats-next"),
+        ("USA's valg", "usas-valg"),
+        ("USA\u2019s valg", "usas-valg"),
+        ("Kimʼs brev", "kims-brev"),
+        ("Ærø's færge", "aeroes-faerge"),
+        ("1990's Danmark", "1990s-danmark"),
+    ],
+)
+def test_an_apostrophe_inside_a_word_is_dropped_not_made_a_hyphen(title: str, slug: str) -> None:
+    assert slugify(title) == slug
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("NIS' chef", "nis-chef"),
+        ("'Enkelte' anførselstegn", "enkelte-anfoerselstegn"),
+        ("rock 'n' roll", "rock-n-roll"),
+        ("Han sagde ‘nej’", "han-sagde-nej"),
+    ],
+)
+def test_an_apostrophe_or_quote_at_the_edge_of_a_word_separates_words(
+    title: str, slug: str
+) -> None:
+    assert slugify(title) == slug
+
+
+def test_explainer_new_names_the_file_without_a_hyphen_for_the_apostrophe(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "p", {})
+    title = "Putin's Troops Enter Kursk: What's Next?"
+    code, out, err = run_cli("new", title, "-C", str(project), "--date", "2024-08-20")
+    assert code == 0, err
+    assert out.strip().endswith("content/articles/2024/putins-troops-enter-kursk-whats-next.md")
+
+
+def test_a_tag_with_an_apostrophe_has_one_word_in_its_url() -> None:
+    assert urls.tag("USA's valg") == "tags/usas-valg/"
 
 
 def test_a_long_title_is_cut_at_a_word_boundary() -> None:
