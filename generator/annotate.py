@@ -12,6 +12,7 @@ from markdown_it.token import Token
 from generator import urls
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostic
+from generator.doclinks import DocumentLink, document_urls, link_documents
 from generator.i18n import strings
 from generator.linker import (
     LinkContext,
@@ -36,6 +37,8 @@ class Registry:
     resolve: Callable[[str], str | None]
     notes: NoteRegistry | None = None
     """Background notes and timeline days; without them articles get no notes or date links."""
+    pages: Mapping[str, str] = field(default_factory=dict)
+    """By source path, the URL of each document's page, for links between documents."""
 
     @classmethod
     def build(
@@ -48,6 +51,7 @@ class Registry:
             matcher=build_entity_matcher(content.entities),
             resolve=make_resolver(content.entities),
             notes=NoteRegistry.build(content.notes, content.articles, config, days),
+            pages=document_urls(content),
         )
 
     def entity_title(self, slug: str) -> str:
@@ -67,6 +71,8 @@ class AnnotatedArticle:
     diagnostics: tuple[Diagnostic, ...] = field(default=(), compare=False)
     notes: tuple[AttachedNote, ...] = ()
     """Background notes and annotations shown with the article, in number order."""
+    links: tuple[DocumentLink, ...] = field(default=(), compare=False)
+    """The documents its text links to, and the URLs of their pages (:mod:`generator.doclinks`)."""
 
     @property
     def note_slugs(self) -> tuple[str, ...]:
@@ -124,14 +130,21 @@ def annotate_article(article: Article, registry: Registry) -> AnnotatedArticle:
         attached, problems = attach_notes(
             lead_tokens, body_tokens, _note_context(article, url, registry, registry.notes)
         )
+    links: tuple[DocumentLink, ...] = ()
     if article.lead:
         lead_line = article.lines.get("lead", 1)
         found, diags = _annotate_tokens(lead_tokens, article, url, registry, lead_line, seen)
         mentions += found
         problems += diags
+        linked, diags = _link_documents(lead_tokens, article.path, url, registry, lead_line)
+        links += linked
+        problems += diags
         lead_html = render_inline(lead_tokens, allow_html)
     found, diags = _annotate_tokens(body_tokens, article, url, registry, article.body_line, seen)
     mentions += found
+    problems += diags
+    linked, diags = _link_documents(body_tokens, article.path, url, registry, article.body_line)
+    links += linked
     problems += diags
     return AnnotatedArticle(
         article=article,
@@ -141,7 +154,15 @@ def annotate_article(article: Article, registry: Registry) -> AnnotatedArticle:
         mentions=tuple(mentions),
         diagnostics=tuple(problems),
         notes=tuple(attached),
+        links=links,
     )
+
+
+def _link_documents(
+    tokens: list[Token], path: str, url: str, registry: Registry, line_offset: int
+) -> tuple[tuple[DocumentLink, ...], list[Diagnostic]]:
+    directory_links = registry.config.directory_links
+    return link_documents(tokens, path, url, registry.pages, directory_links, line_offset)
 
 
 def _note_context(
@@ -174,7 +195,7 @@ def annotate_text(
     disabled: frozenset[str] = frozenset(),
 ) -> tuple[str, list[Diagnostic]]:
     """Render an entity description or note body with its mentions linked."""
-    html, _mentions, problems = annotate_body(
+    html, _mentions, problems, _links = annotate_body(
         markdown, path, line, language, url, registry, disabled
     )
     return html, problems
@@ -188,8 +209,8 @@ def annotate_body(
     url: str,
     registry: Registry,
     disabled: frozenset[str] = frozenset(),
-) -> tuple[str, list[Mention], list[Diagnostic]]:
-    """As :func:`annotate_text`, with the mentions found."""
+) -> tuple[str, list[Mention], list[Diagnostic], tuple[DocumentLink, ...]]:
+    """As :func:`annotate_text`, with the mentions found and the documents linked to."""
     allow_html = registry.config.allow_html
     tokens = parse(markdown, allow_html)
     ctx = LinkContext(
@@ -204,4 +225,5 @@ def annotate_body(
         resolve=registry.resolve,
     )
     mentions, problems = link_mentions(tokens, ctx, set())
-    return render(tokens, allow_html, language), mentions, problems
+    links, more = _link_documents(tokens, path, url, registry, line)
+    return render(tokens, allow_html, language), mentions, problems + more, links

@@ -139,8 +139,8 @@ def build_site(
             stopwatch.lap("annotate")
             index, index_problems = index_content(content, config, annotated, store)
             problems += index_problems
-            if has_errors(problems):
-                return [], problems, stopwatch.timings
+            # Rendered despite errors in the text (an unknown entity is shown as written), so
+            # that one run finds the problems of the pages too, such as a broken link.
             dirs = template_dirs(project)
             site, _rendered, more = render_site(
                 index,
@@ -303,12 +303,8 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         link_files=state.link_files,
         related=index.related,
     )
-    if has_errors(problems):
-        new_state.diagnostics = tuple(sort_diagnostics(problems))
-        cache.save_state(folder, new_state, state)
-        store.close()
-        return result(problems)
-
+    # Rendered despite errors in the content, as check does, so that one run reports the
+    # problems of the pages too (a broken link, a template error); the pages are then discarded.
     outputs_valid = state.site is not None and state.site == site_stamp
     old_outputs = state.outputs if outputs_valid else {}
     kept_files = state.link_files if outputs_valid else ()

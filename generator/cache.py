@@ -289,7 +289,9 @@ class Annotated:
     entry: str = ""
     """A digest of an article as a feed entry without its text: its URL and its source."""
     timeline: str = ""
-    """A digest of what the timeline shows of an article: slug, title, URL and time."""
+    """A digest of what the timeline shows of an article: slug, title, URL, time and language."""
+    links: tuple[tuple[str, str], ...] = ()
+    """The documents its text links to, with the URLs of their pages when it was annotated."""
 
     @property
     def mentioned(self) -> tuple[str, ...]:
@@ -690,6 +692,7 @@ def stored_article(
         "url": url,
         "diagnostics": record.diagnostics,
         "notes": record.notes,
+        "links": record.links,
     }
     if values.keys() != _STORED_FIELDS:
         raise TypeError(f"AnnotatedArticle has fields the cache does not keep: {_STORED_FIELDS}")

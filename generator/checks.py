@@ -5,12 +5,14 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from generator import urls
 from generator.config import SiteConfig
-from generator.diagnostics import Diagnostic, error
+from generator.diagnostics import Diagnostic, error, warning
+from generator.doclinks import is_source_link
+from generator.frontmatter import did_you_mean
 from generator.linker import alias_conflicts
 from generator.model import Article, Content, Entity, Note
 from generator.render import OutputFile
@@ -49,12 +51,13 @@ def duplicate_slugs(documents: Sequence[Entity | Note], what: str) -> list[Diagn
     return problems
 
 
-def _unknown(content: Content, what: str, slug: str) -> str:
-    """Why a slug names no entity (or note): none has it, or the file that has it has errors."""
+def _unknown(content: Content, what: str, slug: str, known: Iterable[str]) -> str:
+    """Why a slug names no entity (or note): none has it, or the file that has it has errors;
+    with the slug it was most likely meant to be."""
     path = content.unloaded.get(f"{what}:{slug}")
     if path is not None:
         return f'{what} "{slug}" is not loaded: {path} has errors'
-    return f'unknown {what} "{slug}"'
+    return f'unknown {what} "{slug}"{did_you_mean(slug, known)}'
 
 
 def unknown_references(content: Content) -> list[Diagnostic]:
@@ -75,7 +78,7 @@ def unknown_references(content: Content) -> list[Diagnostic]:
                         error(
                             article.path,
                             article.lines.get(key),
-                            f'"{key}": {_unknown(content, what, slug)}',
+                            f'"{key}": {_unknown(content, what, slug, known)}',
                         )
                     )
     for note in content.notes:
@@ -85,16 +88,27 @@ def unknown_references(content: Content) -> list[Diagnostic]:
                     error(
                         note.path,
                         note.lines.get("entities"),
-                        f'"entities": {_unknown(content, "entity", slug)}',
+                        f'"entities": {_unknown(content, "entity", slug, entities)}',
                     )
                 )
     return problems
 
 
+def empty_articles(articles: Iterable[Article]) -> list[Diagnostic]:
+    """A warning for each article that is not a draft and has nothing below its front matter:
+    it would be published as a headline alone. (A draft that ``new`` just made has no text yet.)"""
+    return [
+        warning(a.path, a.body_line - 1, "the article has no text below its front matter")
+        for a in articles
+        if not a.body.strip() and not a.draft
+    ]
+
+
 def check_content(content: Content, config: SiteConfig) -> list[Diagnostic]:
     """Every cross-file check on parsed content."""
     return (
-        duplicate_urls(content.articles)
+        empty_articles(content.articles)
+        + duplicate_urls(content.articles)
         + duplicate_slugs(content.entities, "entity")
         + duplicate_slugs(content.notes, "note")
         + unknown_references(content)
@@ -229,6 +243,34 @@ def broken_links(
         for page, targets in sorted(broken.items())
         for target in targets
     ]
+
+
+Document = Article | Entity | Note
+
+_BROKEN = "broken internal link: "
+
+
+def at_sources(problems: Iterable[Diagnostic], sources: Mapping[str, Document]) -> list[Diagnostic]:
+    """Broken links in the text of a document, at the document's line that has them, with
+    what to link to instead; other problems (links the templates make) as they are."""
+    placed = []
+    for problem in problems:
+        page = problem.path.removeprefix("site/")
+        document = sources.get(page)
+        if document is None or not problem.message.startswith(_BROKEN):
+            placed.append(problem)
+            continue
+        target = problem.message.removeprefix(_BROKEN)
+        if is_source_link(target):
+            continue  # reported at its line when the text was annotated (generator.doclinks)
+        at = document.body.find(target)
+        line = document.body_line + document.body.count("\n", 0, at) if at >= 0 else None
+        message = (
+            f"{problem.message} (on {problem.path}; link to another article, entity or note "
+            "by its file, as in [tekst](../2023/slug.md))"
+        )
+        placed.append(error(document.path, line, message))
+    return placed
 
 
 def check_links(files: Iterable[OutputFile]) -> list[Diagnostic]:

@@ -89,6 +89,10 @@ class _Fields:
         if value is None:
             return ()
         if isinstance(value, str):
+            if "," in value:
+                items = ", ".join(v.strip() for v in value.split(","))
+                self.fail(key, f'"{key}" is one text with commas in it; write a list: [{items}]')
+                return ()
             value = [value]
         if not isinstance(value, list) or not all(
             isinstance(v, str | int) and not isinstance(v, bool) for v in value

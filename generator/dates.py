@@ -185,7 +185,9 @@ def parse_datetime(value: object, tz: str) -> datetime:
     text = value.strip()
     match = _ISO_VALUE.fullmatch(text)
     if match is None:
-        raise ValueError(f"not an ISO 8601 date: {text!r}")
+        raise ValueError(
+            f"not an ISO 8601 date: {text!r}; write it as 2024-11-12 or 2024-11-12T00:54"
+        )
     parts = match.groupdict()
     try:
         naive = datetime(

@@ -153,7 +153,7 @@ def _load(text: str, path: str, first_line: int) -> tuple[Any, list[Diagnostic],
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        problems = [*_duplicates(loader, path, first_line), _marked(exc, path, first_line)]
+        problems = [*_duplicates(loader, path, first_line), _marked(exc, text, path, first_line)]
         return None, problems, {}
     except yaml.reader.ReaderError as exc:
         return None, [_reader(exc, text, path, first_line)], {}
@@ -198,14 +198,37 @@ def _duplicates(loader: _Loader, path: str, first_line: int) -> list[Diagnostic]
     return problems
 
 
-def _marked(exc: yaml.MarkedYAMLError, path: str, first_line: int) -> Diagnostic:
+_PASTED_SPACE = re.compile("^[ \u00a0]*\u00a0|:\u00a0")
+"""A non-breaking space where YAML needs a space: in the indentation or after a key's colon."""
+
+
+def _marked(exc: yaml.MarkedYAMLError, text: str, path: str, first_line: int) -> Diagnostic:
+    """A syntax error at its line, with a hint at the usual causes: a tab, a non-breaking space
+    pasted from a web page, or a colon in a value without quotes."""
     mark = exc.problem_mark or exc.context_mark
-    line = first_line + (mark.line if mark else 0)
+    at = mark.line if mark else 0
+    lines = text.split("\n")
+    start = min(at, exc.context_mark.line if exc.context_mark else at)
+    pasted = next(
+        (n for n in range(start, min(at, len(lines) - 1) + 1) if _PASTED_SPACE.search(lines[n])),
+        None,
+    )
+    if pasted is not None:
+        return error(
+            path,
+            first_line + pasted,
+            "invalid YAML: the line has a non-breaking space (U+00A0), as pasted from a web page "
+            "or a word processor, where YAML needs a normal space; retype the space",
+        )
     problem = _one_line(exc.problem or "malformed YAML")
-    if exc.context and exc.context_mark and exc.context_mark.line != (mark.line if mark else -1):
+    if exc.context and exc.context_mark and exc.context_mark.line != at:
         context = _one_line(exc.context)
         problem += f" ({context} that starts on line {first_line + exc.context_mark.line})"
-    return error(path, line, f"invalid YAML: {problem}")
+    if "\t" in (lines[at] if at < len(lines) else "") and "tab" not in problem:
+        problem += "; the line has a tab: YAML indents with spaces only"
+    elif problem.startswith("mapping values are not allowed"):
+        problem += '; a value with ": " in it needs quotes, as in title: "Putin: …"'
+    return error(path, first_line + at, f"invalid YAML: {problem}")
 
 
 def _reader(exc: yaml.reader.ReaderError, text: str, path: str, first_line: int) -> Diagnostic:

@@ -23,6 +23,7 @@ from generator.cache import (
 from generator.config import CONFIG_PATH, SiteConfig
 from generator.content import KINDS, unloaded_key
 from generator.diagnostics import Diagnostic
+from generator.doclinks import document_urls
 from generator.index import RelatedCounts, SiteIndex, build_index
 from generator.linker import Mention
 from generator.model import Article, Content, Entity, Note, SourceFile
@@ -210,12 +211,14 @@ def documents_to_annotate(
     previous: Mapping[str, Annotated],
     changes: RegistryChanges,
     text: Callable[[str], str],
+    pages: Mapping[str, str],
     jobs: int = 1,
 ) -> list[str]:
     """The documents whose annotation may differ from the one in ``previous``.
 
     A document is annotated again when its source changed, when it named an entity or was
-    given a note that changed, or when its text contains every word of a changed entity's name,
+    given a note that changed, when a document it links to has moved to another URL (or come or
+    gone), or when its text contains every word of a changed entity's name,
     of a changed note's trigger, or the year of a changed note or of a timeline day that came or
     went. Markdown escapes and character references (not a bare "&") can hide words from this
     test, so texts with them count as containing every word.
@@ -231,6 +234,7 @@ def documents_to_annotate(
             or changes.everything
             or (entities and entities.intersection(record.mentioned))
             or (notes and notes.intersection(record.note_slugs))
+            or any(pages.get(target, "") != page for target, page in record.links)
         ):
             stale.append(path)
         elif changes.phrases:
@@ -286,6 +290,7 @@ def annotate_document(
             output=output,
             summary=summary,
             fragment=store.put(item.lead_html, item.body_html, item.mentions),
+            links=item.links,
             named=tuple(first),
             first=packed,
             # What the pages of the entities it names show of it (views.entity_page).
@@ -293,12 +298,20 @@ def annotate_document(
             full=digest(item.url, source_digest, output),
             entry=digest(item.url, source_digest),
             timeline=digest(
-                repr((article.slug, article.title, item.url, article.date.isoformat()))
+                repr(
+                    (
+                        article.slug,
+                        article.title,
+                        item.url,
+                        article.date.isoformat(),
+                        article.language,
+                    )
+                )
             ),
         )
     if path in documents.entities:
         entity = documents.entities[path]
-        html, mentions, problems = annotate_body(
+        html, mentions, problems, links = annotate_body(
             entity.body,
             entity.path,
             entity.body_line,
@@ -309,7 +322,7 @@ def annotate_document(
         )
     else:
         note = documents.notes[path]
-        html, mentions, problems = annotate_body(
+        html, mentions, problems, links = annotate_body(
             note.body, note.path, note.body_line, note.language, urls.note(note.slug), registry
         )
     return Annotated(
@@ -319,6 +332,7 @@ def annotate_document(
         output=digest(html, repr(mentions)),
         html=html,
         mentions=tuple(mentions),
+        links=links,
     )
 
 
@@ -363,7 +377,10 @@ def annotate_content(
     days = frozenset(timeline_days(content.notes, content.articles, config.timezone))
     documents = Documents.of(content)
     changes = registry_changes(previous.parsed, parsed, previous.days, days)
-    stale = documents_to_annotate(documents, digests, previous.annotated, changes, text, jobs)
+    pages = document_urls(content)
+    stale = documents_to_annotate(
+        documents, digests, previous.annotated, changes, text, pages, jobs
+    )
     redo = set(stale)
     annotated = {p: previous.annotated[p] for p in documents.paths() if p not in redo}
     if stale:

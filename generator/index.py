@@ -98,7 +98,8 @@ def entity_references(
         named_by.append(named)
         declared = set(item.article.about)
         for slug in item.article.about:
-            if slug not in named:
+            # A slug that names no entity is an error already (checks.unknown_references).
+            if slug not in named and slug in entities:
                 line = item.article.lines.get("about")
                 problems.append(
                     warning(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from markdown_it.token import Token
 
 from generator.diagnostics import Diagnostic, error, warning
+from generator.markdown import ESCAPED
 
 if TYPE_CHECKING:
     from generator.model import Entity
@@ -346,26 +348,39 @@ def _clash(a: str, b: str) -> bool:
     return a == b or not (_is_case_sensitive(a) and _is_case_sensitive(b))
 
 
-def make_resolver(entities: Sequence[Entity]) -> Callable[[str], str | None]:
-    """Resolve an explicit link target by exact name, alias, slug, then name or alias in any case."""
-    ordered = sorted(entities, key=lambda e: e.path)
-    tables: list[dict[str, str]] = [{}, {}, {}, {}]
-    by_name, by_alias, by_slug, by_folded = tables
-    for entity in ordered:
-        by_name.setdefault(_normalise(entity.name), entity.slug)
-        by_slug.setdefault(entity.slug, entity.slug)
-        for name in entity.names:
-            by_alias.setdefault(_normalise(name), entity.slug)
-            by_folded.setdefault(_normalise(name).casefold(), entity.slug)
+class Resolver:
+    """Resolves an explicit link target by exact name, alias, slug, then name or alias in any
+    case; and for a target that names no entity, the name it was most likely meant to be."""
 
-    def resolve(target: str) -> str | None:
+    def __init__(self, entities: Sequence[Entity]) -> None:
+        ordered = sorted(entities, key=lambda e: e.path)
+        self._tables: list[dict[str, str]] = [{}, {}, {}, {}]
+        by_name, by_alias, by_slug, by_folded = self._tables
+        for entity in ordered:
+            by_name.setdefault(_normalise(entity.name), entity.slug)
+            by_slug.setdefault(entity.slug, entity.slug)
+            for name in entity.names:
+                by_alias.setdefault(_normalise(name), entity.slug)
+                by_folded.setdefault(_normalise(name).casefold(), entity.slug)
+        self._names = [_normalise(name) for entity in ordered for name in entity.names]
+
+    def __call__(self, target: str) -> str | None:
         target = _normalise(target)
-        for table in (by_name, by_alias, by_slug):
+        for table in self._tables[:3]:
             if target in table:
                 return table[target]
-        return by_folded.get(target.casefold())
+        return self._tables[3].get(target.casefold())
 
-    return resolve
+    def closest(self, target: str) -> str | None:
+        """The name or alias most like ``target`` (in any case), or None if none is close."""
+        folded = {name.casefold(): name for name in reversed(self._names)}
+        found = difflib.get_close_matches(_normalise(target).casefold(), folded, n=1, cutoff=0.75)
+        return folded[found[0]] if found else None
+
+
+def make_resolver(entities: Sequence[Entity]) -> Resolver:
+    """The :class:`Resolver` of explicit link targets among ``entities``."""
+    return Resolver(entities)
 
 
 # --- The token-stream pass ---------------------------------------------------------------------
@@ -386,7 +401,7 @@ class LinkContext:
     """Slugs never linked automatically in this article (front matter ``no_link``)."""
     href: Callable[[str], str]
     title: Callable[[str], str]
-    resolve: Callable[[str], str | None]
+    resolve: Resolver
 
 
 @dataclass(frozen=True)
@@ -485,7 +500,7 @@ class _Linker:
             if token.type in ("softbreak", "hardbreak"):
                 line += 1
                 plain.add(" ")
-            elif token.type in ("text", "code_inline"):
+            elif token.type in ("text", "code_inline", ESCAPED):
                 plain.add(token.content)
         flush()
 
@@ -518,6 +533,9 @@ class _Linker:
             slug = self.ctx.resolve(target)
             if slug is None:
                 message = f'unknown entity "{_normalise(target)}" in {m.group(0)}'
+                closest = self.ctx.resolve.closest(target)
+                if closest is not None:
+                    message += f' (did you mean "[[{closest}]]"?)'
                 self.diagnostics.append(error(self.ctx.path, here, message))
                 pieces.append(_Piece(m.group(0)))
             else:

@@ -26,6 +26,27 @@ def _mark_speech_paragraphs(state: StateCore) -> None:
             token.attrJoin("class", "speech")
 
 
+ESCAPED = "escape"
+"""The type of the token of a backslash-escaped ``[`` or ``]``: it stays apart from the text
+around it, so that ``\\[\\[Putin\\]\\]`` shows the brackets and makes no entity link."""
+
+
+def _keep_bracket_escapes(state: StateCore) -> None:
+    """Keep escaped brackets out of the text that ``text_join`` merges them into."""
+    for token in state.tokens:
+        for child in token.children or ():
+            if (
+                child.type == "text_special"
+                and child.info == "escape"
+                and child.content in ("[", "]")
+            ):
+                child.type = ESCAPED
+
+
+def _escaped(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    return escapeHtml(tokens[idx].content)
+
+
 def _label(env: Any, key: str, **values: object) -> str:
     """`` aria-label="…"`` from the UI strings of the text's language (``env["language"]``),
     or nothing when the text's language is not known."""
@@ -75,6 +96,8 @@ def make_parser(allow_html: bool = False) -> MarkdownIt:
     """CommonMark plus tables and footnotes; raw HTML is escaped unless ``allow_html``."""
     md = MarkdownIt("commonmark", {"html": allow_html}).enable("table").use(footnote_plugin)
     md.core.ruler.push("speech_paragraphs", _mark_speech_paragraphs)
+    md.core.ruler.before("text_join", "bracket_escapes", _keep_bracket_escapes)
+    md.add_render_rule(ESCAPED, _escaped)
     md.add_render_rule("footnote_ref", _footnote_ref)
     md.add_render_rule("footnote_block_open", _footnote_block_open)
     md.add_render_rule("footnote_anchor", _footnote_anchor)

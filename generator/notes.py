@@ -33,7 +33,7 @@ from generator.config import SiteConfig
 from generator.dates import day_start, find_dates, format_date, iso, local_date
 from generator.diagnostics import Diagnostic, error, warning
 from generator.linker import EXPLICIT_LINK, PhraseMatcher, link_depth_change
-from generator.markdown import parse, render
+from generator.markdown import ESCAPED, parse, render
 from generator.model import Article, Note
 
 NoteRule = Literal["date", "trigger", "front-matter", "annotation"]
@@ -304,7 +304,7 @@ def _inlines(tokens: Sequence[Token], lead: bool) -> list[_Inline]:
 
 
 def _plain_length(token: Token) -> int:
-    if token.type in ("text", "code_inline"):
+    if token.type in ("text", "code_inline", ESCAPED):
         return len(token.content)
     return 1 if token.type in ("softbreak", "hardbreak") else 0
 
@@ -449,7 +449,7 @@ class _PlainText:
             self.starts.append(plain)
             depth += link_depth_change(child)
             self.depths.append(depth)
-            if child.type in ("text", "code_inline"):
+            if child.type in ("text", "code_inline", ESCAPED):
                 parts.append(child.content)
             elif child.type in ("softbreak", "hardbreak"):
                 parts.append("\n")

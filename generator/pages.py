@@ -11,6 +11,7 @@ from typing import Any
 
 from generator import cache, checks, search, urls
 from generator.cache import Annotated, OutputRecord, digest, digest_bytes
+from generator.checks import Document
 from generator.config import SiteConfig
 from generator.diagnostics import Diagnostic, error
 from generator.index import SiteIndex
@@ -122,9 +123,9 @@ def _article_inputs(index: SiteIndex, position: int, facts: Facts) -> list[str]:
 
 def _entity_inputs(index: SiteIndex, slug: str, number: int, facts: Facts) -> list[str]:
     """What :func:`views.entity_page` reads for page ``number``: the entity, the number of
-    pages, and the articles on the page as list entries with their first mentions; on the first
-    page also its description, related entities and notes, and the entities its description
-    names (their hover cards)."""
+    pages and of articles about it (which names the list of the others), and the articles on
+    the page as list entries with their first mentions; on the first page also its description,
+    related entities and notes, and the entities its description names (their hover cards)."""
     backlink = facts.backlink
     about, mentioned = entity_chunk(index, slug, number)
     inputs = [
@@ -132,6 +133,7 @@ def _entity_inputs(index: SiteIndex, slug: str, number: int, facts: Facts) -> li
         facts.entity[slug],
         str(number),
         str(entity_page_count(index, slug)),
+        str(len(index.entity_refs[slug].about)),
         " ".join([backlink[i] for i in about]),
         " ".join([backlink[i] for i in mentioned]),
     ]
@@ -186,8 +188,8 @@ def _note_inputs(index: SiteIndex, slug: str, facts: Facts) -> list[str]:
 
 
 def _timeline_inputs(index: SiteIndex, facts: Facts) -> list[str]:
-    """What :func:`views.timeline_page` reads: every note, and each article's slug, title, URL
-    and time."""
+    """What :func:`views.timeline_page` reads: every note, and each article's slug, title, URL,
+    time and language."""
     return ["timeline", *facts.note.values(), *facts.timeline]
 
 
@@ -604,6 +606,20 @@ def render_site(
 
     problems = finish_site(site, rendered.pages, index, dirs, previous, staging, read_back)
     lap("other files")
-    problems += check_site_links(site, rendered, previous, journal, kept_files, read_back)
+    broken = check_site_links(site, rendered, previous, journal, kept_files, read_back)
+    problems += checks.at_sources(broken, _page_sources(index))
     lap("check links")
     return site, rendered, problems
+
+
+def _page_sources(index: SiteIndex) -> dict[str, Document]:
+    """By output path, the document whose text a page shows: an article, or the first page of
+    an entity or a note. A broken link in its text is reported at the document's line."""
+    found: dict[str, Document] = {}
+    for item in index.articles:
+        found[urls.output_path(item.url)] = item.article
+    for slug, entity in index.entities.items():
+        found[urls.output_path(urls.entity(slug))] = entity
+    for slug, note in index.notes.items():
+        found[urls.output_path(urls.note(slug))] = note
+    return found

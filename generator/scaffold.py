@@ -55,7 +55,8 @@ def new_article(
         raise UsageError(f"the title {title!r} has no letters or digits to make a file name from")
     if language is not None and not LANGUAGE_PATTERN.match(language):
         raise UsageError(f'--language: not a language code like "da" or "en": {language!r}')
-    lines = ["---", f"title: {_quoted(title)}", f"date: {iso(when)}"]
+    # The slug is written out, so that editing the headline later does not move the URL.
+    lines = ["---", f"title: {_quoted(title)}", f"slug: {slug}", f"date: {iso(when)}"]
     if section and section.strip():
         lines.append(f"section: {_quoted(section.strip())}")
     if language is not None:

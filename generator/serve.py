@@ -104,10 +104,11 @@ def reload_script(stamp: str) -> str:
     )
 
 
-def overlay(diagnostics: Sequence[Diagnostic]) -> str:
+def overlay(diagnostics: Sequence[Diagnostic], site: bool = True) -> str:
     """An element over the page that lists why the latest build failed.
 
-    Its button hides it, to show the last good build of the page underneath.
+    Its button hides it, to show the last good build of the page underneath; when no build has
+    succeeded yet (not ``site``), there is none, and no button.
     """
     errors = sum(1 for d in diagnostics if d.severity == "error")
     items = "".join(
@@ -121,12 +122,28 @@ def overlay(diagnostics: Sequence[Diagnostic]) -> str:
         'font:15px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace">'
         '<h1 style="margin:0 0 .5em;font:inherit;font-size:1.4em;font-weight:bold;'
         f'color:#fca5a5">Build failed: {_count(errors, "error")}</h1>'
-        '<p style="margin:0 0 1em">The site is the last good build. Fix the problem and save: '
-        "the page reloads when the site builds again.</p>"
+        f'<p style="margin:0 0 1em">{_overlay_text(site)}</p>'
         f'<ol style="margin:0 0 1.5em;padding-left:1.5em">{items}</ol>'
-        '<button type="button" onclick="this.parentNode.remove()" style="font:inherit;'
-        "color:inherit;background:#3f3f46;border:1px solid #71717a;border-radius:4px;"
-        'padding:.3em .8em;cursor:pointer">Show the last good page</button></div>\n'
+        + (
+            '<button type="button" onclick="this.parentNode.remove()" style="font:inherit;'
+            "color:inherit;background:#3f3f46;border:1px solid #71717a;border-radius:4px;"
+            'padding:.3em .8em;cursor:pointer">Show the last good page</button>'
+            if site
+            else ""
+        )
+        + "</div>\n"
+    )
+
+
+def _overlay_text(site: bool) -> str:
+    if site:
+        return (
+            "The site is the last good build. Fix the problem and save: the page reloads when "
+            "the site builds again."
+        )
+    return (
+        "No build has succeeded yet, so there is no site to show. Fix the problem and save: "
+        "the page loads when the site builds."
     )
 
 
@@ -150,6 +167,11 @@ FAILED_WITHOUT_SITE = (
     '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
     "<title>Build failed</title></head>\n<body>\n</body>\n</html>\n"
 )
+
+
+def has_site(root: Path) -> bool:
+    """Whether a build has written a site into ``root``."""
+    return (root / "index.html").is_file()
 
 
 # --------------------------------------------------------------------------- state
@@ -317,7 +339,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         state = self.server.state
         snippet = reload_script(state.stamp)
         if state.failure:
-            snippet = overlay(state.failure) + snippet
+            snippet = overlay(state.failure, has_site(self.server.root)) + snippet
         return inject(page, snippet)
 
     def _redirect(self, location: str) -> None:
@@ -455,8 +477,13 @@ class Preview:
                 flush=True,
             )
         else:
+            serving = (
+                "still serving the last good site"
+                if has_site(self.options.out)
+                else "no site to serve until a build succeeds"
+            )
             print(
-                f"build failed{cause}: {counts}; still serving the last good site",
+                f"build failed{cause}: {counts}; {serving}",
                 file=self.out,
                 flush=True,
             )

@@ -112,7 +112,9 @@ def test_a_value_that_is_not_iso_8601_is_refused(value: object) -> None:
 def test_the_error_message_quotes_the_value() -> None:
     with pytest.raises(ValueError) as error:
         parse_datetime("12/11/2024", CPH)
-    assert str(error.value) == "not an ISO 8601 date: '12/11/2024'"
+    assert str(error.value) == (
+        "not an ISO 8601 date: '12/11/2024'; write it as 2024-11-12 or 2024-11-12T00:54"
+    )
 
 
 @pytest.mark.parametrize(

@@ -80,7 +80,8 @@ def test_every_bad_entry_of_a_list_is_reported_at_the_line_of_its_key() -> None:
     path = "content/notes/aftalen.md"
     assert messages(problems) == [
         f'{path}:5: error: "sources" entry 1: unknown key "titel" (did you mean "title"?)',
-        f'{path}:8: error: "sources" entry 2: "date": not an ISO 8601 date: \'19. juni 2024\'',
+        f'{path}:8: error: "sources" entry 2: "date": not an ISO 8601 date: \'19. juni 2024\'; '
+        "write it as 2024-11-12 or 2024-11-12T00:54",
         f'{path}:9: error: "sources" entry 2: "language" is not a language code like "da" or '
         '"en": "engelsk"',
         f'{path}:11: error: "sources" entry 3: needs an http(s) "url"',

@@ -154,6 +154,22 @@ class Editor:
         else:
             self.rewrite(path, lambda t: t.replace("---\n", "---\ndraft: true\n", 1))
 
+    def link_article(self) -> None:
+        """A link to another article by its file, which a later edit may move or delete."""
+        path, other = self.pick("articles"), self.pick("articles")
+        if path and other:
+            target = os.path.relpath(other, path.parent)
+            self.rewrite(path, lambda t: t + f"\nSe også [denne artikel]({target}).\n")
+
+    def move_article(self) -> None:
+        """A new slug: the article's page moves without a word of any text changing."""
+        path = self.pick("articles")
+        if path:
+            self.made += 1
+            slug = f"flyttet-{self.made}"
+            self.rewrite(path, lambda t: re.sub(r"^slug: .*\n", "", t, flags=re.M))
+            self.rewrite(path, lambda t: t.replace("---\n", f"---\nslug: {slug}\n", 1))
+
     def add_article(self) -> None:
         self.made += 1
         path = self.project / f"content/articles/2024/ny-{self.made}.md"
@@ -272,6 +288,8 @@ class Editor:
             (self.edit_a_sentence, 3),
             (self.edit_article_front_matter, 4),
             (self.add_article, 3),
+            (self.link_article, 2),
+            (self.move_article, 2),
             (self.delete_article, 2),
             (self.rename_article, 2),
             (self.edit_entity, 4),
@@ -485,7 +503,9 @@ def test_a_link_to_a_deleted_article_fails_the_build_even_where_the_linking_page
     result = build(BuildOptions(project, out, jobs=1, search=False))
     expected, _files = clean_build(project, tmp_path / "clean")
     assert [str(d) for d in result.diagnostics] == [
-        "site/2024/11/a/index.html: error: broken internal link: ../../06/b/index.html"
+        "content/articles/2024/a.md:5: error: broken internal link: ../../06/b/index.html (on "
+        "site/2024/11/a/index.html; link to another article, entity or note by its file, as in "
+        "[tekst](../2023/slug.md))"
     ]
     assert result.diagnostics == expected.diagnostics
     assert tree(out) == before
@@ -814,4 +834,37 @@ def test_an_edit_renders_again_only_the_page_of_an_entity_page_that_lists_the_ar
     assert build(BuildOptions(project, out, jobs=1, search=False)).ok
     assert sorted(rendered) == [("kursk", n) for n in range(1, 5)]
     _result, expected = clean_build(project, tmp_path / "clean")
+    assert tree(out) == expected
+
+
+def test_a_later_entity_page_is_rendered_again_when_the_first_article_about_it_appears(
+    tmp_path: Path,
+) -> None:
+    # Page 2 lists the same two articles before and after the edit, but its heading for them
+    # ("Også nævnt i" or "Artikler, der nævner …") depends on whether any article is about it.
+    project = write_project(
+        tmp_path / "p",
+        {
+            "content/entities/hjortrup.md": "---\nname: Hjortrup\ntype: place\n---\nEn by.\n",
+            **{
+                f"content/articles/2024/a{i}.md": article(
+                    f"Artikel {i}", f"2024-01-0{i}T10:00:00", "Noget om Hjortrup i dag."
+                )
+                for i in range(1, 5)
+            },
+        },
+        site_yaml='title: "T"\nentity_page_size: 2\n',
+    )
+    out = tmp_path / "site"
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    page = out / "entities/hjortrup/page/2/index.html"
+    assert "Artikler, der nævner Hjortrup" in page.read_text(encoding="utf-8")
+    path = project / "content/articles/2024/a4.md"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("title:", "about: [hjortrup]\ntitle:", 1),
+        encoding="utf-8",
+    )
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    _result, expected = clean_build(project, tmp_path / "clean")
+    assert "Også nævnt i" in page.read_text(encoding="utf-8")
     assert tree(out) == expected

@@ -284,9 +284,13 @@ def test_an_unknown_entity_is_listed_in_the_overlay(preview: Preview, project: P
 
 def test_a_first_build_that_fails_shows_the_overlay_and_recovers(project: Path) -> None:
     edit(project, "content/site.yaml", "language: da", "language: dansk")
-    running = Preview(ServeOptions(project, project / "site", port=0), io.StringIO(), io.StringIO())
+    terminal = io.StringIO()
+    running = Preview(ServeOptions(project, project / "site", port=0), terminal, io.StringIO())
     running.start_watching()
     assert not running.rebuild().ok
+    # There is no last good site to fall back on, and neither the terminal nor the page says so.
+    assert "no site to serve until a build succeeds" in terminal.getvalue()
+    assert "last good" not in terminal.getvalue()
     thread = threading.Thread(target=running.serve_forever, daemon=True)
     thread.start()
     try:
@@ -298,6 +302,8 @@ def test_a_first_build_that_fails_shows_the_overlay_and_recovers(project: Path) 
             b"content/site.yaml:4: error: &quot;language&quot; is not a language code like "
             b"&quot;da&quot; or &quot;en&quot;: &quot;dansk&quot;" in page
         )
+        assert b"No build has succeeded yet" in page
+        assert b"last good" not in page
         events = EventStream(running)
         try:
             events.next_data()

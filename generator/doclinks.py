@@ -1,0 +1,81 @@
+"""Links between documents, on the token stream: a Markdown link to the source file of another
+article, entity or note (``[aftalen](../2024/aftalen.md)``, relative to the linking file, as in
+MkDocs) becomes a link to its page, relative to the linking page. A link to a file that is not
+published is an error at its line."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Mapping, Sequence
+from urllib.parse import unquote
+
+from markdown_it.token import Token
+
+from generator import urls
+from generator.diagnostics import Diagnostic, error
+from generator.model import Content
+
+_SOURCE_LINK = re.compile(r"^(?![a-z][a-z0-9+.-]*:|/|#)([^?#]*\.md)(#.*)?$", re.IGNORECASE)
+"""A relative link to a Markdown file, with an optional fragment: what the parser left of it
+(it percent-encodes what a URL cannot hold)."""
+
+
+def is_source_link(href: str) -> bool:
+    """Whether ``href`` names a Markdown file relative to the linking one."""
+    return _SOURCE_LINK.match(href) is not None
+
+
+DocumentLink = tuple[str, str]
+"""A linked source file and the URL of its page then ("" when there was none): a build
+annotates the linking document again when the URL is no longer that."""
+
+
+def document_urls(content: Content) -> dict[str, str]:
+    """By source path, the URL of the page of each article, entity and note."""
+    found = {a.path: urls.article(a.slug, a.date) for a in content.articles}
+    found.update((e.path, urls.entity(e.slug)) for e in content.entities)
+    found.update((n.path, urls.note(n.slug)) for n in content.notes)
+    return found
+
+
+def link_documents(
+    tokens: Sequence[Token],
+    path: str,
+    url: str,
+    pages: Mapping[str, str],
+    directory_links: bool,
+    line_offset: int,
+) -> tuple[tuple[DocumentLink, ...], list[Diagnostic]]:
+    """Point the links in ``tokens`` (the Markdown of the file ``path``, shown on the page at
+    ``url``; its first line is the file's ``line_offset``) that name a source file at the page
+    of that file, by ``pages`` (source path -> URL)."""
+    found: list[DocumentLink] = []
+    problems: list[Diagnostic] = []
+    for block in tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        line = line_offset + (block.map[0] if block.map else 0)
+        for child in block.children:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+                continue
+            if child.type != "link_open":
+                continue
+            match = _SOURCE_LINK.match(str(child.attrs.get("href", "")))
+            if match is None:
+                continue
+            written = unquote(match.group(1))
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), written))
+            page = pages.get(target)
+            found.append((target, page or ""))
+            if page is None:
+                message = (
+                    f'link to "{written}": {target} is no published article, entity or note '
+                    "(a link to another document names its file, relative to this one)"
+                )
+                problems.append(error(path, line, message))
+                continue
+            fragment = match.group(2) or ""
+            child.attrs["href"] = urls.relative(url, page, directory_links) + fragment
+    return tuple(found), problems
