@@ -186,6 +186,7 @@ def _nothing_changed(
     return (
         state.settings == settings
         and not scan.problems
+        and state.ignored == scan.ignored
         and {p: s.digest for p, s in scan.stamps.items()}
         == {p: s.digest for p, s in state.stamps.items()}
         and (state.site == site if state.site is not None else has_errors(state.diagnostics))
@@ -268,6 +269,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         problems += parsed[path].problems
     for path in sorted(scan.problems):
         problems += scan.problems[path]
+    problems += scan.ignored
     problems += checks.check_content(content, config)
     stopwatch.lap("parse")
 
@@ -302,6 +304,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         site=state.site,
         link_files=state.link_files,
         related=index.related,
+        ignored=scan.ignored,
     )
     # Rendered despite errors in the content, as check does, so that one run reports the
     # problems of the pages too (a broken link, a template error); the pages are then discarded.

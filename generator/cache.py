@@ -147,6 +147,8 @@ class Scan:
     problems: dict[str, list[Diagnostic]]
     """Files that could not be read, by path."""
     started: float
+    ignored: tuple[Diagnostic, ...] = ()
+    """A warning for each file under ``content/`` that is not read."""
 
     def text(self, path: str) -> str:
         """The text of a source as the scan saw it (:class:`SourceChanged` if it changed)."""
@@ -171,7 +173,8 @@ def scan_sources(project: Path, previous: Mapping[str, Stamp]) -> Scan:
     """Stat ``site.yaml`` and every content file; hash those that look changed."""
     scan = Scan(project, {}, {}, time.time())
     root = str(project)  # paths joined as strings: a Path per file costs more than its stat
-    paths, problems = content_files(project)
+    paths, problems, ignored = content_files(project)
+    scan.ignored = tuple(ignored)
     for problem in problems:
         scan.problems[problem.path] = [problem]
     for path in [CONFIG_PATH, *paths]:
@@ -350,6 +353,8 @@ class State:
     link_files: tuple[str, ...] = ()
     """The link journal's files that hold the links of the pages in ``outputs``, oldest first."""
     diagnostics: tuple[Diagnostic, ...] = ()
+    ignored: tuple[Diagnostic, ...] = ()
+    """The warnings of the files under ``content/`` that the build did not read."""
     pages: int = 0
     related: RelatedCounts | None = None
     """The related entities the last index counted (:class:`index.RelatedCounts`)."""

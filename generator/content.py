@@ -402,5 +402,6 @@ def parse_content(
         entities=tuple(sorted(parsed["content/entities/"], key=lambda e: e.slug)),
         notes=tuple(sorted(parsed["content/notes/"], key=lambda n: (n.date, n.slug))),
         unloaded=unloaded,
+        drafts=tuple(sorted(a.path for a in parsed["content/articles/"] if a.draft and not drafts)),
     )
     return content, problems

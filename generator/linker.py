@@ -322,26 +322,33 @@ def build_entity_matcher(entities: Sequence[Entity]) -> PhraseMatcher:
 
 
 def alias_conflicts(entities: Sequence[Entity]) -> list[Diagnostic]:
-    """Names and aliases claimed by two entities, reported at the later file.
+    """Names and aliases claimed by two entities, reported at both files, each at its own line
+    and in its own spelling: either file may hold the edit that made the clash.
 
     Two names clash when they are equal, or when one of them is all lower case (and so matches
     in any case) and they are equal ignoring case. "Nord" and "NORD" do not clash.
     """
-    claims: dict[str, list[tuple[Entity, str]]] = {}
+    claims: dict[str, list[tuple[Entity, str, str]]] = {}
     diagnostics = []
     for entity in sorted(entities, key=lambda e: e.path):
         for name in entity.names:
             phrase = _normalise(name)
             earlier = claims.setdefault(phrase.lower(), [])
-            other = next((e for e, p in earlier if e is not entity and _clash(p, phrase)), None)
+            other = next(
+                ((e, n) for e, p, n in earlier if e is not entity and _clash(p, phrase)), None
+            )
             if other is not None:
-                key = "name" if name == entity.name else "aliases"
-                line = entity.lines.get(key) or entity.lines.get("name")
-                what = "name" if key == "name" else "alias"
-                message = f'{what} "{name}" is also claimed by {other.path}'
-                diagnostics.append(error(entity.path, line, message))
-            earlier.append((entity, phrase))
+                diagnostics.append(_claimed(entity, name, other[0]))
+                diagnostics.append(_claimed(other[0], other[1], entity))
+            earlier.append((entity, phrase, name))
     return diagnostics
+
+
+def _claimed(entity: Entity, name: str, other: Entity) -> Diagnostic:
+    key = "name" if name == entity.name else "aliases"
+    line = entity.lines.get(key) or entity.lines.get("name")
+    what = "name" if key == "name" else "alias"
+    return error(entity.path, line, f'{what} "{name}" is also claimed by {other.path}')
 
 
 def _clash(a: str, b: str) -> bool:

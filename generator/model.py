@@ -129,3 +129,5 @@ class Content:
     unloaded: Mapping[str, str] = field(default_factory=dict, compare=False)
     """The entity and note files that have errors, by the slug they would have had
     ("entity:nis", "note:invasionen"): a reference to one of them is not to an unknown name."""
+    drafts: tuple[str, ...] = field(default=(), compare=False)
+    """The paths of the draft articles left out."""

@@ -48,6 +48,8 @@ class CheckResult:
 
     diagnostics: tuple[Diagnostic, ...]
     pages: int
+    drafts: int = 0
+    """The draft articles left out, whose text and pages were not checked."""
 
     @property
     def errors(self) -> int:
@@ -73,7 +75,7 @@ def check_project(project: Path, drafts: bool = False) -> CheckResult:
     files, site_problems, _timings = build_site(loaded, project)
     problems += site_problems
     pages = sum(1 for f in files if f.path.endswith(".html"))
-    return CheckResult(tuple(sort_diagnostics(problems)), pages)
+    return CheckResult(tuple(sort_diagnostics(problems)), pages, len(loaded.content.drafts))
 
 
 def _count(number: int, noun: str) -> str:
@@ -85,6 +87,8 @@ def check_summary(result: CheckResult, strict: bool = False) -> str:
     counts = f"{_count(result.errors, 'error')}, {_count(result.warnings, 'warning')}"
     what = _count(result.pages, "page") if result.pages else "the content"
     line = f"checked {what}: {counts}"
+    if result.drafts:
+        line += f"; {_count(result.drafts, 'draft')} left out (--drafts includes drafts)"
     if strict and result.warnings and not result.errors:
         line += " (--strict: warnings fail the check)"
     return line

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from generator.config import CONFIG_PATH
-from generator.diagnostics import Diagnostic, error
+from generator.diagnostics import Diagnostic, error, warning
 from generator.model import SourceFile
 
 CONTENT_DIRS = ("content/articles", "content/entities", "content/notes")
@@ -60,14 +60,16 @@ def read_text(project: Path, relative: str) -> tuple[str | None, list[Diagnostic
     return decode(data, relative)
 
 
-def content_files(project: Path) -> tuple[list[str], list[Diagnostic]]:
-    """Every Markdown file under the content folders, as sorted project-relative POSIX paths,
-    and the problems met on the way.
+def content_files(project: Path) -> tuple[list[str], list[Diagnostic], list[Diagnostic]]:
+    """Every Markdown file under the content folders, as sorted project-relative POSIX paths;
+    the problems met on the way; and a warning for each file that is not read.
 
     Content is read from inside ``content/`` only: a symbolic link that leads outside it is an
-    error, and a link to a folder is not followed (it could lead back into its own folder)."""
+    error, and a link to a folder is not followed (it could lead back into its own folder).
+    Files and folders whose names start with a dot are passed over without a word."""
     found: list[str] = []
     problems: list[Diagnostic] = []
+    ignored: list[Diagnostic] = []
     content = os.path.realpath(f"{project}/content")
 
     def walk(folder: str) -> None:
@@ -100,18 +102,53 @@ def content_files(project: Path) -> tuple[list[str], list[Diagnostic]]:
                 # A link that leads nowhere is kept, to be reported as a file not found; a
                 # device or pipe is no content (and reading a pipe would wait for ever).
                 found.append(relative)
+            elif entry.is_file():
+                ignored.append(warning(relative, None, _not_read(entry.name)))
 
     for folder in CONTENT_DIRS:
         walk(folder)
-    return sorted(found), problems
+    ignored += _outside_content_folders(project)
+    return sorted(found), problems, sorted(ignored, key=lambda d: d.path)
+
+
+def _not_read(name: str) -> str:
+    """Why a file in a content folder is not read, and what to do if it was meant to be."""
+    stem, dot, suffix = name.rpartition(".")
+    suffix = suffix.lower() if dot else ""
+    if suffix == "txt":
+        return "is not read: content files end in .md (wire copy is imported with explainer import)"
+    if suffix in ("md", "markdown", "mdown"):
+        return f"is not read: content files end in .md in lower case; rename it {stem}.md"
+    return "is not read: only .md files are content (images and other files are not published)"
+
+
+def _outside_content_folders(project: Path) -> list[Diagnostic]:
+    """A warning for each file or folder in ``content/`` beside site.yaml and the three content
+    folders: nothing in it is read."""
+    try:
+        entries = sorted(os.scandir(f"{project}/content"), key=lambda e: e.name)
+    except OSError:
+        return []
+    known = {CONFIG_PATH, *CONTENT_DIRS}
+    return [
+        warning(
+            f"content/{entry.name}",
+            None,
+            "is not read: articles go in content/articles/<year>/, entities in "
+            "content/entities/ and notes in content/notes/",
+        )
+        for entry in entries
+        if not entry.name.startswith(".") and f"content/{entry.name}" not in known
+    ]
 
 
 def read_sources(project: Path) -> tuple[str | None, list[SourceFile], list[Diagnostic]]:
     """Read site.yaml and every content file."""
     config_text, problems = read_text(project, CONFIG_PATH)
     sources: list[SourceFile] = []
-    paths, found = content_files(project)
+    paths, found, ignored = content_files(project)
     problems.extend(found)
+    problems.extend(ignored)
     for path in paths:
         text, found = read_text(project, path)
         problems.extend(found)

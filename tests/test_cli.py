@@ -258,6 +258,19 @@ def test_a_new_article_keeps_its_url_when_its_headline_is_edited(
     assert "Analyse: Aftalen gælder nu" in page.read_text(encoding="utf-8")
 
 
+def test_check_says_how_many_drafts_it_left_out(project: Path) -> None:
+    run_cli("new", "-C", str(project), "Kladde", "--date", "2024-12-04T09:30")
+    path = project / "content/articles/2024/kladde.md"
+    path.write_text(path.read_text(encoding="utf-8") + "Det sagde [[Ingen]].\n", "utf-8")
+    code, out, err = run_cli("check", "-C", str(project))
+    assert (code, err) == (0, "")
+    assert out.endswith(": 0 errors, 0 warnings; 1 draft left out (--drafts includes drafts)\n")
+    code, out, err = run_cli("check", "--drafts", "-C", str(project))
+    assert code == 1
+    assert 'unknown entity "Ingen"' in err
+    assert "left out" not in out
+
+
 def test_a_new_draft_is_left_out_of_a_plain_build(project: Path, tmp_path: Path) -> None:
     run_cli("new", "-C", str(project), "Øresundsbroen åbner", "--date", "2000-07-01T12:00")
     code, _out, _err = run_cli("build", "-C", str(project), "--out", str(tmp_path / "s"))

@@ -195,26 +195,31 @@ def test_the_entity_matcher_is_keyed_by_slug() -> None:
     assert [m.key for m in found] == ["vladimir-putin", "kim-jong-un", "kursk"]
 
 
-def test_an_alias_claimed_by_two_entities_is_reported_at_the_later_file() -> None:
-    earlier = entity("other", "Vladimir Vladimirovitj", "Putin")
+def test_an_alias_claimed_by_two_entities_is_reported_at_both_files() -> None:
+    # Either file may hold the edit that made the clash.
+    earlier = entity("other", "Vladimir Vladimirovitj", "Putin", lines={"name": 2, "aliases": 3})
     later = entity("vladimir-putin", "Vladimir Putin", "Putin", lines={"name": 2, "aliases": 5})
     assert [str(d) for d in alias_conflicts([later, earlier])] == [
         'content/entities/vladimir-putin.md:5: error: alias "Putin" is also claimed by '
-        "content/entities/other.md"
+        "content/entities/other.md",
+        'content/entities/other.md:3: error: alias "Putin" is also claimed by '
+        "content/entities/vladimir-putin.md",
     ]
 
 
 def test_a_name_claimed_by_two_entities_is_reported_at_the_name_line() -> None:
     found = alias_conflicts([entity("a", "Kursk"), entity("b", "Kursk")])
     assert [str(d) for d in found] == [
-        'content/entities/b.md:2: error: name "Kursk" is also claimed by content/entities/a.md'
+        'content/entities/b.md:2: error: name "Kursk" is also claimed by content/entities/a.md',
+        'content/entities/a.md:2: error: name "Kursk" is also claimed by content/entities/b.md',
     ]
 
 
-def test_a_lower_case_alias_clashes_with_the_same_name_in_capitals() -> None:
+def test_a_clash_is_quoted_in_each_files_own_spelling() -> None:
     found = alias_conflicts([entity("a", "Nord"), entity("b", "Nordstrøm", "nord")])
     assert [str(d) for d in found] == [
-        'content/entities/b.md:4: error: alias "nord" is also claimed by content/entities/a.md'
+        'content/entities/b.md:4: error: alias "nord" is also claimed by content/entities/a.md',
+        'content/entities/a.md:2: error: name "Nord" is also claimed by content/entities/b.md',
     ]
 
 

@@ -75,8 +75,8 @@ def test_a_symbolic_link_to_a_file_inside_content_is_read(tmp_path: Path) -> Non
         tmp_path / "p", {"content/articles/arkiv/b.md": article("Sommer i Pyongyang")}
     )
     os.symlink("../arkiv/b.md", project / "content/articles/2024/b.md")
-    paths, problems = sources.content_files(project)
-    assert problems == []
+    paths, problems, ignored = sources.content_files(project)
+    assert problems == ignored == []
     assert "content/articles/2024/b.md" in paths
 
 
@@ -134,6 +134,55 @@ def test_a_pipe_named_like_content_is_not_read(tmp_path: Path) -> None:
     # Reading a named pipe would wait for a writer for ever.
     project = project_with(tmp_path / "p", {})
     os.mkfifo(project / "content/articles/2024/pipe.md")
-    paths, problems = sources.content_files(project)
-    assert problems == []
+    paths, problems, ignored = sources.content_files(project)
+    assert problems == ignored == []
     assert paths == ["content/articles/2024/a.md"]
+
+
+def test_a_file_that_is_not_read_is_a_warning_that_says_why(tmp_path: Path) -> None:
+    project = project_with(tmp_path / "p", {})
+    for name in (
+        "content/articles/2024/kopi.markdown",
+        "content/articles/2024/kopi.MD",
+        "content/articles/2024/wire.txt",
+        "content/articles/2024/kort.png",
+        "content/articles/2024/.DS_Store",
+        "content/entities/.gitkeep",
+        "content/kopi.md",
+    ):
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text("x", encoding="utf-8")
+    (project / "content/billeder").mkdir()
+    paths, problems, ignored = sources.content_files(project)
+    assert (paths, problems) == (["content/articles/2024/a.md"], [])
+    assert [str(d) for d in ignored] == [
+        "content/articles/2024/kopi.MD: warning: is not read: content files end in .md in lower "
+        "case; rename it kopi.md",
+        "content/articles/2024/kopi.markdown: warning: is not read: content files end in .md in "
+        "lower case; rename it kopi.md",
+        "content/articles/2024/kort.png: warning: is not read: only .md files are content "
+        "(images and other files are not published)",
+        "content/articles/2024/wire.txt: warning: is not read: content files end in .md (wire "
+        "copy is imported with explainer import)",
+        "content/billeder: warning: is not read: articles go in content/articles/<year>/, "
+        "entities in content/entities/ and notes in content/notes/",
+        "content/kopi.md: warning: is not read: articles go in content/articles/<year>/, "
+        "entities in content/entities/ and notes in content/notes/",
+    ]
+
+
+def test_a_build_warns_of_a_file_it_does_not_read_also_when_nothing_else_changed(
+    tmp_path: Path,
+) -> None:
+    project = project_with(tmp_path / "p", {})
+    site = tmp_path / "site"
+    assert build(project, site, "--no-search")[::2] == (0, "")
+    (project / "content/articles/2024/kort.png").write_bytes(b"png")
+    warned = (
+        "content/articles/2024/kort.png: warning: is not read: only .md files are content "
+        "(images and other files are not published)\n"
+    )
+    for _ in range(2):  # the second build changes nothing, and says so again
+        assert build(project, site, "--no-search")[::2] == (0, warned)
+    (project / "content/articles/2024/kort.png").unlink()
+    assert build(project, site, "--no-search")[::2] == (0, "")
