@@ -607,7 +607,8 @@ def render_site(
     problems = finish_site(site, rendered.pages, index, dirs, previous, staging, read_back)
     lap("other files")
     broken = check_site_links(site, rendered, previous, journal, kept_files, read_back)
-    problems += checks.at_sources(broken, _page_sources(index))
+    if broken:
+        problems += checks.at_sources(broken, _page_sources(index))
     lap("check links")
     return site, rendered, problems
 
