@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from generator import urls
 from generator.config import SiteConfig
-from generator.diagnostics import Diagnostic, error, warning
+from generator.diagnostics import Diagnostic, error
 from generator.doclinks import is_source_link
 from generator.frontmatter import did_you_mean
 from generator.linker import alias_conflicts
@@ -94,21 +94,10 @@ def unknown_references(content: Content) -> list[Diagnostic]:
     return problems
 
 
-def empty_articles(articles: Iterable[Article]) -> list[Diagnostic]:
-    """A warning for each article that is not a draft and has nothing below its front matter:
-    it would be published as a headline alone. (A draft that ``new`` just made has no text yet.)"""
-    return [
-        warning(a.path, a.body_line - 1, "the article has no text below its front matter")
-        for a in articles
-        if not a.body.strip() and not a.draft
-    ]
-
-
 def check_content(content: Content, config: SiteConfig) -> list[Diagnostic]:
     """Every cross-file check on parsed content."""
     return (
-        empty_articles(content.articles)
-        + duplicate_urls(content.articles)
+        duplicate_urls(content.articles)
         + duplicate_slugs(content.entities, "entity")
         + duplicate_slugs(content.notes, "note")
         + unknown_references(content)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from generator.config import LANGUAGE_PATTERN, SiteConfig
 from generator.dates import parse_datetime
-from generator.diagnostics import Diagnostic, error
+from generator.diagnostics import Diagnostic, error, has_errors, warning
 from generator.frontmatter import FrontMatter, did_you_mean, split, unknown_keys
 from generator.model import (
     ENTITY_TYPES,
@@ -297,7 +297,11 @@ def parse_article(
         annotations=_annotations(f),
         lines=dict(fm.lines),
     )
-    return (None if f.problems else article), f.problems
+    if not fm.body.strip() and not article.draft:
+        # Published, it would be a headline alone. (A draft that new just made has no text yet.)
+        message = "the article has no text below its front matter"
+        f.problems.append(warning(source.path, fm.body_line - 1, message))
+    return (None if has_errors(f.problems) else article), f.problems
 
 
 def parse_entity(source: SourceFile, config: SiteConfig) -> tuple[Entity | None, list[Diagnostic]]:
