@@ -248,7 +248,9 @@ def _annotations(fields: _Fields) -> tuple[Annotation, ...]:
 
 def _named(f: _Fields, key: str, names: list[str]) -> list[str]:
     """Section or tag names, each of which names a page: one whose URL would be empty (no
-    letter or digit a slug can keep, as in "日本" or "???") is an error at the key."""
+    letter or digit a slug can keep, as in "日本" or "???") is an error at the key, and is
+    made empty (no section, no such tag), as the article may still be annotated and checked."""
+    kept = []
     for name in names:
         if name and not slugify(name):
             f.fail(
@@ -256,7 +258,9 @@ def _named(f: _Fields, key: str, names: list[str]) -> list[str]:
                 f'"{key}": "{name}" has no letter or digit that a URL can hold (a-z, 0-9, '
                 "æ, ø, å and other Latin letters); write it with some",
             )
-    return names
+            name = ""
+        kept.append(name)
+    return kept
 
 
 def parse_article(
@@ -279,13 +283,13 @@ def parse_article(
         path=source.path,
         slug=slug,
         title=title,
-        date=when or datetime(1970, 1, 1),
+        date=when or datetime(1970, 1, 1, tzinfo=ZoneInfo(config.timezone)),
         language=f.language(config.language),
         body=fm.body,
         body_line=fm.body_line,
         lead=f.text("lead"),
         section=_named(f, "section", [f.text("section")])[0],
-        tags=tuple(_named(f, "tags", list(f.text_list("tags")))),
+        tags=tuple(tag for tag in _named(f, "tags", list(f.text_list("tags"))) if tag),
         source=f.text("source"),
         byline=f.text("byline"),
         draft=f.flag("draft"),
@@ -301,7 +305,10 @@ def parse_article(
         # Published, it would be a headline alone. (A draft that new just made has no text yet.)
         message = "the article has no text below its front matter"
         f.problems.append(warning(source.path, fm.body_line - 1, message))
-    return (None if has_errors(f.problems) else article), f.problems
+    # An article whose front matter has errors is kept if it has a slug (a bad date makes it
+    # dated 1970), so that its text is annotated and checked in the same run: the errors fail
+    # the build all the same.
+    return (article if is_valid_slug(slug) or not has_errors(f.problems) else None), f.problems
 
 
 def parse_entity(source: SourceFile, config: SiteConfig) -> tuple[Entity | None, list[Diagnostic]]:

@@ -141,3 +141,29 @@ def test_an_article_without_text_is_a_warning_unless_it_is_a_draft(tmp_path: Pat
     assert lines == [
         "content/articles/2024/tom.md:4: warning: the article has no text below its front matter"
     ]
+
+
+def test_errors_in_the_front_matter_do_not_hide_the_errors_in_the_text(tmp_path: Path) -> None:
+    text = (
+        "---\ntitle: X\ndate: 12-11-2024\ntag: Rusland\nsection: ???\n---\n"
+        "Det sagde [[Putn]].\n\nSe [den](../2023/findes-ikke.md).\n"
+    )
+    code, lines = check(tmp_path, {"content/articles/2024/x.md": text})
+    assert code == 1
+    assert lines == [
+        "content/articles/2024/x.md:3: error: \"date\": not an ISO 8601 date: '12-11-2024'; "
+        "write it as 2024-11-12 or 2024-11-12T00:54",
+        'content/articles/2024/x.md:4: error: unknown front-matter key "tag" (did you mean '
+        '"tags"?)',
+        'content/articles/2024/x.md:5: error: "section": "???" has no letter or digit that a URL '
+        "can hold (a-z, 0-9, æ, ø, å and other Latin letters); write it with some",
+        'content/articles/2024/x.md:7: error: unknown entity "Putn" in [[Putn]] (did you mean '
+        '"[[Putin]]"?)',
+        'content/articles/2024/x.md:9: error: link to "../2023/findes-ikke.md": '
+        "content/articles/2023/findes-ikke.md is no published article, entity or note (a link to "
+        "another document names its file, relative to this one)",
+    ]
+    project = tmp_path / "p"
+    code, _out, err = run_cli("build", "-C", str(project), "--no-search", "-j", "1")
+    assert (code, err.splitlines()) == (1, lines)
+    assert not (project / "site").exists()

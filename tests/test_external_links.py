@@ -103,8 +103,7 @@ def test_an_annotation_with_a_misspelt_key_is_an_error_at_that_key() -> None:
         "---\n"
         "Soldater til Rusland.\n"
     )
-    item, problems = parse_article(SourceFile("content/articles/2024/x.md", text), CONFIG)
-    assert item is None
+    _item, problems = parse_article(SourceFile("content/articles/2024/x.md", text), CONFIG)
     assert messages(problems) == [
         'content/articles/2024/x.md:8: error: "annotations" entry 2: unknown key "noet" '
         '(did you mean "note"?)',
