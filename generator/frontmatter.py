@@ -31,11 +31,9 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
         self.duplicates: list[tuple[str, int, int]] = []
         """(the key as written, its 0-based line, the 0-based line of its first occurrence)"""
         self._checked: set[int] = set()
-        self.mappings: dict[int, tuple[dict[Any, Any], dict[str, int]]] = {}
-        """By ``id``, each mapping made and the 0-based line of each of its keys; under the
-        key ``""``, the line the mapping starts on. The mapping is kept so its id stays its."""
-        self.sequences: dict[int, tuple[list[Any], list[int]]] = {}
-        """By ``id``, each list made and the 0-based line of each of its entries."""
+        self.nodes: dict[int, tuple[Any, yaml.Node]] = {}
+        """By ``id``, each mapping and list made and the node it was made from, whose marks
+        give the lines of its keys and entries. The value is kept so its id stays its."""
 
     def flatten_mapping(self, node: yaml.MappingNode) -> None:
         # Check the keys as written, before merges (``<<:``) add theirs: a key that overrides
@@ -83,23 +81,19 @@ def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
 
 
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
-    """A mapping, as the safe loader makes it, whose key lines are noted in the loader."""
+    """A mapping, as the safe loader makes it, noted in the loader with its node."""
     data: dict[Any, Any] = {}
     yield data
     data.update(loader.construct_mapping(node))
-    lines = {"": node.start_mark.line}
-    for key_node, _value in node.value:
-        if isinstance(key_node, yaml.ScalarNode):
-            lines[key_node.value] = key_node.start_mark.line  # of a repeated key, the later
-    loader.mappings[id(data)] = (data, lines)
+    loader.nodes[id(data)] = (data, node)
 
 
 def _sequence(loader: _Loader, node: yaml.SequenceNode) -> Iterator[list[Any]]:
-    """A list, as the safe loader makes it, whose entries' lines are noted in the loader."""
+    """A list, as the safe loader makes it, noted in the loader with its node."""
     data: list[Any] = []
     yield data
     data.extend(loader.construct_sequence(node))
-    loader.sequences[id(data)] = (data, [item.start_mark.line for item in node.value])
+    loader.nodes[id(data)] = (data, node)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
@@ -171,15 +165,18 @@ def _item_lines(
     if not isinstance(data, dict):
         return found
     for key, value in data.items():
-        made = loader.sequences.get(id(value))
-        if made is None or made[0] is not value:
+        made = loader.nodes.get(id(value))
+        if made is None or made[0] is not value or not isinstance(made[1], yaml.SequenceNode):
             continue
-        for number, (item, line) in enumerate(zip(value, made[1], strict=True)):
-            lines = {"": line}
-            mapping = loader.mappings.get(id(item))
-            if mapping is not None and mapping[0] is item:
-                lines.update(mapping[1])
-            found[(str(key), number)] = {k: first_line + n for k, n in lines.items()}
+        for number, (item, item_node) in enumerate(zip(value, made[1].value, strict=True)):
+            lines = {"": first_line + item_node.start_mark.line}
+            entry = loader.nodes.get(id(item))
+            if entry is not None and entry[0] is item and isinstance(entry[1], yaml.MappingNode):
+                for key_node, _value in entry[1].value:
+                    if isinstance(key_node, yaml.ScalarNode):
+                        # Of a key written twice, the later, whose value is the one kept.
+                        lines[key_node.value] = first_line + key_node.start_mark.line
+            found[(str(key), number)] = lines
     return found
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -171,7 +171,18 @@ def make_environment(
     env.filters["html"] = Markup
     env.filters["link"] = link_filter
     env.filters["asset"] = asset_filter
+    env.filters["lang_attr"] = partial(lang_attr, config.language)
     return env
+
+
+def lang_attr(site_language: str, item: Any) -> Markup | str:
+    """`` lang="…"`` for the title of an article or note (``item.language``) in another language
+    than the site's, and nothing for one in the site's: ``<h2{{ item|lang_attr }}>``. A filter,
+    not a macro: it is called for every entry of every list."""
+    language = item.get("language") if isinstance(item, Mapping) else getattr(item, "language", "")
+    if not language or language == site_language:
+        return ""
+    return Markup(' lang="{}"').format(language)
 
 
 def render_page(env: Environment, view: PageView, config: SiteConfig) -> OutputFile:

@@ -277,3 +277,12 @@ def test_an_incremental_build_marks_an_article_whose_language_changed_on_the_tim
     assert build(project)[0] == 0
     assert build(project, tmp_path / "clean")[0] == 0
     assert page(project / "site", "timeline/") == page(tmp_path / "clean", "timeline/")
+
+
+def test_the_lang_attr_filter_marks_only_another_language_than_the_sites() -> None:
+    from generator.render import lang_attr
+
+    assert lang_attr("da", {"language": "en"}) == ' lang="en"'
+    assert lang_attr("da", {"language": "da"}) == ""
+    assert lang_attr("da", {"title": "Forside"}) == ""
+    assert lang_attr("en", {"language": 'x"><script>'}) == ' lang="x&#34;&gt;&lt;script&gt;"'
