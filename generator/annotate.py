@@ -42,16 +42,21 @@ class Registry:
 
     @classmethod
     def build(
-        cls, content: Content, config: SiteConfig, days: frozenset[date] | None = None
+        cls,
+        content: Content,
+        config: SiteConfig,
+        days: frozenset[date] | None = None,
+        pages: Mapping[str, str] | None = None,
     ) -> Registry:
-        """The registry of ``content``; ``days`` are its timeline days, if known already."""
+        """The registry of ``content``; ``days`` are its timeline days and ``pages`` the URLs of
+        its documents (:func:`doclinks.document_urls`), if known already."""
         return cls(
             config=config,
             entities={e.slug: e for e in content.entities},
             matcher=build_entity_matcher(content.entities),
             resolve=make_resolver(content.entities),
             notes=NoteRegistry.build(content.notes, content.articles, config, days),
-            pages=document_urls(content),
+            pages=document_urls(content) if pages is None else pages,
         )
 
     def entity_title(self, slug: str) -> str:

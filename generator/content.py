@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import PurePosixPath
 from typing import Any
@@ -133,25 +133,38 @@ class _Fields:
             return default
         return value
 
-    def links(self, key: str, tz: str) -> tuple[Link, ...]:
-        """The entries of a list of links (``links:``, ``sources:``), each checked on its own
-        and its problems reported at their lines."""
+    def entries(
+        self, key: str, keys: Sequence[str], not_a_list: str, not_a_mapping: str
+    ) -> Iterator[tuple[_Entry, Mapping[str, Any]]]:
+        """The entries of the list at ``key`` that are mappings, each with the :class:`_Entry`
+        that reports its problems; a value that is no list, an entry that is no mapping and a
+        key not among ``keys`` are reported here, each at its line."""
         value = self.data.get(key)
         if value is None:
-            return ()
+            return
         if not isinstance(value, list):
-            self.fail(key, f'"{key}" must be a list of entries with a "title" and an http(s) "url"')
-            return ()
-        links: list[Link] = []
+            self.fail(key, not_a_list)
+            return
         for number, item in enumerate(value):
             entry = _Entry(self, key, number)
             if not isinstance(item, dict):
-                entry.fail("", 'must be a mapping with "title" and an http(s) "url"')
+                entry.fail("", not_a_mapping)
                 continue
             for name in item:
-                if name not in LINK_KEYS:
-                    hint = did_you_mean(str(name), LINK_KEYS)
-                    entry.fail(str(name), f'unknown key "{name}"{hint}')
+                if name not in keys:
+                    entry.fail(str(name), f'unknown key "{name}"{did_you_mean(str(name), keys)}')
+            yield entry, item
+
+    def links(self, key: str, tz: str) -> tuple[Link, ...]:
+        """The entries of a list of links (``links:``, ``sources:``), each checked on its own
+        and its problems reported at their lines."""
+        links: list[Link] = []
+        for entry, item in self.entries(
+            key,
+            LINK_KEYS,
+            f'"{key}" must be a list of entries with a "title" and an http(s) "url"',
+            'must be a mapping with "title" and an http(s) "url"',
+        ):
             url = item.get("url")
             if not isinstance(url, str) or not re.match(r"^https?://\S+$", url.strip()):
                 entry.fail("url", 'needs an http(s) "url"')
@@ -220,24 +233,13 @@ ANNOTATION_KEYS = ("quote", "note")
 
 
 def _annotations(fields: _Fields) -> tuple[Annotation, ...]:
-    value = fields.data.get("annotations")
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        fields.fail(
-            "annotations", '"annotations" must be a list of entries with "quote" and "note"'
-        )
-        return ()
     result = []
-    for number, item in enumerate(value):
-        entry = _Entry(fields, "annotations", number)
-        if not isinstance(item, dict):
-            entry.fail("", 'must be a mapping with a "quote" and a "note"')
-            continue
-        for name in item:
-            if name not in ANNOTATION_KEYS:
-                hint = did_you_mean(str(name), ANNOTATION_KEYS)
-                entry.fail(str(name), f'unknown key "{name}"{hint}')
+    for entry, item in fields.entries(
+        "annotations",
+        ANNOTATION_KEYS,
+        '"annotations" must be a list of entries with "quote" and "note"',
+        'must be a mapping with a "quote" and a "note"',
+    ):
         quote, note = entry.text(item, "quote"), entry.text(item, "note")
         if not quote or not note:
             entry.fail("" if quote else "quote", 'needs a "quote" and a "note", both text')

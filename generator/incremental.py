@@ -384,7 +384,7 @@ def annotate_content(
     redo = set(stale)
     annotated = {p: previous.annotated[p] for p in documents.paths() if p not in redo}
     if stale:
-        registry = Registry.build(content, config, days)
+        registry = Registry.build(content, config, days, pages)
         if len(stale) > FEW_DOCUMENTS:
             # Compiled once here rather than in every worker. A few documents are searched with
             # patterns of only the names that occur in them (see PhraseMatcher.SMALL_FINDS).

@@ -47,6 +47,11 @@ PROJECT_FOLDERS = ("content", "templates", CACHE_DIR)
 """The project's own folders, which no output folder may be or be inside."""
 
 
+def has_site(folder: Path) -> bool:
+    """Whether a build has written a site into ``folder``: it has the front page."""
+    return (folder / "index.html").is_file()
+
+
 def output_problem(project: Path, out: Path) -> str | None:
     """Why ``out`` cannot be a build's output folder, or None. A build replaces the whole output
     folder, so it must hold nothing but a site: not the project, not its sources, not a file,
@@ -61,7 +66,7 @@ def output_problem(project: Path, out: Path) -> str | None:
         return "it is inside the built-in templates; choose a folder of its own"
     if folder.exists() and not folder.is_dir():
         return "it is a file, not a folder"
-    if folder.is_dir() and not (folder / "index.html").is_file() and any(folder.iterdir()):
+    if folder.is_dir() and not has_site(folder) and any(folder.iterdir()):
         return (
             "it holds files but no built site (no index.html), and the build replaces the "
             "whole folder; choose a new or empty folder"

@@ -30,6 +30,7 @@ import watchfiles
 from generator import urls
 from generator.build import BuildOptions, BuildResult, build, build_site, load
 from generator.diagnostics import Diagnostic, error, sort_diagnostics
+from generator.output import has_site
 from generator.render import shown_path, template_dirs, template_problem
 
 RESERVED_PREFIX = "/__explainer/"
@@ -171,11 +172,6 @@ FAILED_WITHOUT_SITE = (
     '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
     "<title>Build failed</title></head>\n<body>\n</body>\n</html>\n"
 )
-
-
-def has_site(root: Path) -> bool:
-    """Whether a build has written a site into ``root``."""
-    return (root / "index.html").is_file()
 
 
 # --------------------------------------------------------------------------- state
