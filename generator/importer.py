@@ -40,10 +40,10 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from generator.config import CONFIG_PATH, SiteConfig, parse_config
+from generator.config import CONFIG_PATH, SiteConfig
 from generator.diagnostics import Diagnostic, error, has_errors, sort_diagnostics, warning
 from generator.slugs import slugify
-from generator.sources import read_text
+from generator.sources import read_config
 
 __all__ = [
     "ImportedArticle",
@@ -370,10 +370,7 @@ def _site_language(project: Path) -> tuple[str, list[Diagnostic]]:
     Without a site.yaml it is the default of site.yaml, Danish."""
     if not (project / CONFIG_PATH).exists():
         return SiteConfig.language, []
-    text, problems = read_text(project, CONFIG_PATH)
-    if text is None:
-        return SiteConfig.language, problems
-    config, problems = parse_config(text)
+    config, problems = read_config(project)
     return (config.language if config else SiteConfig.language), problems
 
 

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from generator.config import CONFIG_PATH, LANGUAGE_PATTERN, SiteConfig, parse_config
+from generator.config import LANGUAGE_PATTERN, SiteConfig
 from generator.dates import iso, parse_datetime, zone
 from generator.diagnostics import Diagnostic, error
 from generator.slugs import slugify
-from generator.sources import read_text
+from generator.sources import read_config
 
 
 class UsageError(ValueError):
@@ -63,14 +63,6 @@ def new_article(
         lines.append(f"language: {language}")
     lines += ["draft: true", "---", ""]
     return NewArticle(f"content/articles/{when.year:04d}/{slug}.md", "\n".join(lines) + "\n")
-
-
-def read_config(project: Path) -> tuple[SiteConfig | None, list[Diagnostic]]:
-    """The project's site.yaml, for its time zone and language."""
-    text, problems = read_text(project, CONFIG_PATH)
-    if text is None:
-        return None, problems
-    return parse_config(text)
 
 
 def write_new(project: Path, article: NewArticle) -> Diagnostic | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from generator.config import CONFIG_PATH
+from generator.config import CONFIG_PATH, SiteConfig, parse_config
 from generator.diagnostics import Diagnostic, error, warning
 from generator.model import SourceFile
 
@@ -155,3 +155,12 @@ def read_sources(project: Path) -> tuple[str | None, list[SourceFile], list[Diag
         if text is not None:
             sources.append(SourceFile(path, text))
     return config_text, sources, problems
+
+
+def read_config(project: Path) -> tuple[SiteConfig | None, list[Diagnostic]]:
+    """The project's site.yaml, parsed, for the commands that need only its settings (the time
+    zone and language of ``new``, the language of ``import``)."""
+    text, problems = read_text(project, CONFIG_PATH)
+    if text is None:
+        return None, problems
+    return parse_config(text)
