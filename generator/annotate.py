@@ -3,7 +3,7 @@ annotation passes (entity mentions, background notes, dates), then rendered to H
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -185,27 +185,6 @@ def _note_context(
     )
 
 
-def annotate_all(articles: Sequence[Article], registry: Registry) -> list[AnnotatedArticle]:
-    """Annotate every article, in order."""
-    return [annotate_article(a, registry) for a in articles]
-
-
-def annotate_text(
-    markdown: str,
-    path: str,
-    line: int,
-    language: str,
-    url: str,
-    registry: Registry,
-    disabled: frozenset[str] = frozenset(),
-) -> tuple[str, list[Diagnostic]]:
-    """Render an entity description or note body with its mentions linked."""
-    html, _mentions, problems, _links = annotate_body(
-        markdown, path, line, language, url, registry, disabled
-    )
-    return html, problems
-
-
 def annotate_body(
     markdown: str,
     path: str,
@@ -215,7 +194,8 @@ def annotate_body(
     registry: Registry,
     disabled: frozenset[str] = frozenset(),
 ) -> tuple[str, list[Mention], list[Diagnostic], tuple[DocumentLink, ...]]:
-    """As :func:`annotate_text`, with the mentions found and the documents linked to."""
+    """Render an entity description or note body with its mentions linked; with the mentions
+    found and the documents linked to."""
     allow_html = registry.config.allow_html
     tokens = parse(markdown, allow_html)
     ctx = LinkContext(
