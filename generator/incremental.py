@@ -29,7 +29,7 @@ from generator.linker import Mention
 from generator.model import Article, Content, Entity, Note, SourceFile
 from generator.notes import timeline_days
 from generator.parallel import chunks, jobs_for, run_tasks
-from generator.views import article_summary
+from generator.views import article_entry
 
 # --- Parsing -------------------------------------------------------------------------------------
 
@@ -281,7 +281,7 @@ def annotate_document(
             repr([mention_fields(m) for m in item.mentions]),
             repr(item.notes),
         )
-        summary = digest(repr(article_summary(item)))
+        summary = digest(repr(article_entry(item)))
         article = item.article
         return Annotated(
             source=source_digest,

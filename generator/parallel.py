@@ -50,7 +50,7 @@ def run_tasks(jobs: int, tasks: Sequence[Any], work: Callable[[Any], Any]) -> li
     """
     global _TASKS, _WORK
     if jobs <= 1 or len(tasks) <= 1:
-        return [work(task) for task in tasks]
+        return _run_here(tasks, work)
     _TASKS, _WORK = tasks, work
     results: list[Any] = [None] * len(tasks)
     gc.freeze()
@@ -62,6 +62,21 @@ def run_tasks(jobs: int, tasks: Sequence[Any], work: Callable[[Any], Any]) -> li
         gc.unfreeze()
         _TASKS, _WORK = (), None
     return results
+
+
+def _run_here(tasks: Sequence[Any], work: Callable[[Any], Any]) -> list[Any]:
+    """The tasks in this process, collecting garbage as a worker does: the work makes cycles
+    (Jinja2's render contexts among them) that a paused collector would keep to the end of the
+    build. The build's objects are frozen first, so that collections do not walk them."""
+    enabled = gc.isenabled()
+    gc.freeze()
+    gc.enable()
+    try:
+        return [work(task) for task in tasks]
+    finally:
+        if not enabled:
+            gc.disable()
+        gc.unfreeze()
 
 
 def chunks(items: Sequence[Any], jobs: int, smallest: int = 1, largest: int = 64) -> list[Any]:

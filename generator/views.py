@@ -150,6 +150,13 @@ def article_summary(item: AnnotatedArticle, language: str = "") -> dict[str, Any
     return dict(known[1])
 
 
+def article_entry(item: AnnotatedArticle) -> dict[str, Any]:
+    """:func:`article_summary` in the article's own language, made anew and not kept: for an
+    article just annotated, which still holds its HTML (kept, an in-process build would hold
+    the HTML of thousands of articles)."""
+    return _summary(item, item.article.language)
+
+
 def _summary(item: AnnotatedArticle, language: str) -> dict[str, Any]:
     a = item.article
     return {

@@ -3,17 +3,21 @@ a build on one process."""
 
 from __future__ import annotations
 
+import gc
 import shutil
 import subprocess
 import sys
+import weakref
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from generator import incremental
 from generator.build import BuildOptions, build
 from generator.cache import CACHE_DIR
-from generator.parallel import run_tasks
-from tests.sitekit import tree
+from generator.parallel import collector_paused, run_tasks
+from tests.sitekit import article, tree, write_project
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,6 +77,28 @@ def test_tasks_come_back_in_order_from_any_number_of_processes() -> None:
     assert run_tasks(1, tasks, lambda n: (n, n * n)) == [(n, n * n) for n in tasks]
 
 
+class _Cycle:
+    """An object that refers to itself: only the garbage collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_work_done_in_the_build_process_frees_its_garbage_cycles() -> None:
+    """A build pauses the collector; work on one process must collect the cycles it leaves
+    (Jinja2's render contexts, markdown-it's parser states), as a worker process does. Left
+    to the end of the build, they took a clean build of 10,000 articles on -j 1 to 1 GB."""
+
+    def leave_a_cycle(_n: int) -> weakref.ref[_Cycle]:
+        return weakref.ref(_Cycle())
+
+    with collector_paused():
+        refs = run_tasks(1, list(range(5000)), leave_a_cycle)
+        alive = sum(1 for ref in refs if ref() is not None)
+        assert not gc.isenabled(), "the collector is paused again after the work"
+    assert alive < 1000, f"{alive} of 5000 cycles were never collected"
+
+
 def test_an_error_in_a_worker_process_stops_the_build_with_it() -> None:
     def fail_on_seven(n: int) -> int:
         if n == 7:
@@ -117,3 +143,29 @@ def test_a_template_error_in_the_workers_is_reported_once_and_the_site_is_left_a
     (project / "templates/entity.html").unlink()
     assert build(BuildOptions(project, out, jobs=2, search=False)).ok
     assert tree(out) == before
+
+
+def test_a_build_on_one_process_keeps_no_article_html_after_annotating_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Annotated articles hold their rendered HTML; once stored, nothing may keep them. A list
+    entry kept for each (to digest it) held the HTML of every article to the end of a build
+    on -j 1."""
+    files = {
+        f"content/articles/2024/a{n}.md": article(f"Artikel {n}", f"2024-09-0{n + 1}T10:00:00")
+        for n in range(6)
+    }
+    project = write_project(tmp_path / "project", files)
+    made: list[weakref.ref[object]] = []
+    original = incremental.annotate_article
+
+    def spy(*args: Any) -> Any:
+        item = original(*args)
+        made.append(weakref.ref(item))
+        return item
+
+    monkeypatch.setattr(incremental, "annotate_article", spy)
+    assert build(BuildOptions(project, tmp_path / "site", jobs=1, search=False)).ok
+    gc.collect()
+    assert len(made) == 6
+    assert [ref for ref in made if ref() is not None] == []
