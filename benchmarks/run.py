@@ -2,7 +2,8 @@
 """Time whole ``explainer build`` processes on the benchmark archive and print a Markdown table.
 
 Each scenario runs ``--runs`` times (median reported) as a separate process; the peak RSS is that
-of the largest process of the build (the build forks workers), as ``wait4`` reports it:
+of the largest process of the build (the build forks workers), as ``wait4`` reports it, and the CPU
+time that of all its processes (steadier than wall time on a shared machine):
 
 - a clean build with search, and one without (``--no-search``): no cache, a new output folder;
 - a no-op rebuild;
@@ -43,12 +44,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class Run:
-    """One whole-process build: wall seconds, peak RSS of its largest process, exit code."""
+    """One whole-process build: wall seconds, peak RSS of its largest process, exit code, and
+    the CPU seconds (user and system) of all its processes."""
 
     seconds: float
     peak_mib: float
     code: int
     output: str
+    cpu: float = 0.0
 
 
 CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -63,7 +66,8 @@ def prepare_build(project: Path, out: Path, extra: Sequence[str]) -> None:
 
 
 def run_build(project: Path, out: Path, extra: Sequence[str]) -> Run:
-    """``explainer build`` as a child process, timed, with its peak RSS from ``wait4``."""
+    """``explainer build`` as a child process, timed, with its peak RSS and CPU time from
+    ``wait4`` (which count the worker processes it forked and waited for)."""
     command = [sys.executable, "-m", "generator", "build", "-C", str(project), "--out", str(out)]
     started = time.perf_counter()
     child = subprocess.Popen(
@@ -79,7 +83,8 @@ def run_build(project: Path, out: Path, extra: Sequence[str]) -> Run:
     _pid, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
-    return Run(seconds, usage.ru_maxrss / 1024, child.returncode, output)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(seconds, usage.ru_maxrss / 1024, child.returncode, output, cpu)
 
 
 def aside(path: Path, trash: Path) -> None:
@@ -161,7 +166,8 @@ def measure(
             raise SystemExit(f"{scenario.name}: the build failed:\n{run.output}")
         results.append(run)
         print(
-            f"  {scenario.name} run {number + 1}: {run.seconds:.2f} s, {run.peak_mib:.0f} MiB",
+            f"  {scenario.name} run {number + 1}: {run.seconds:.2f} s, {run.cpu:.2f} s CPU, "
+            f"{run.peak_mib:.0f} MiB",
             file=sys.stderr,
         )
     return results
@@ -302,6 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "min": min(r.seconds for r in results),
                 "max": max(r.seconds for r in results),
                 "articles_per_second": n / seconds,
+                "cpu_seconds": statistics.median(r.cpu for r in results),
                 "peak_mib": statistics.median(r.peak_mib for r in results),
                 "load": load,
             }
@@ -313,13 +320,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not has_search():
         print("Pagefind is not installed: the clean build with search was not run.")
     print()
-    print("| Build | median wall | min–max | articles/s | peak RSS | load before |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| Build | median wall | min–max | articles/s | CPU, user + system | peak RSS | load before |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for row in rows:
         print(
             f"| {row['scenario']} | {row['seconds']:.2f} s | {row['min']:.2f}–{row['max']:.2f} s"
-            f" | {row['articles_per_second']:,.0f} | {row['peak_mib']:.0f} MiB"
-            f" | {row['load']:.1f} |"
+            f" | {row['articles_per_second']:,.0f} | {row['cpu_seconds']:.2f} s"
+            f" | {row['peak_mib']:.0f} MiB | {row['load']:.1f} |"
         )
     if args.json:
         args.json.write_text(json.dumps({"n": n, "rows": rows}, indent=2), encoding="utf-8")
