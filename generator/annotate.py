@@ -22,7 +22,7 @@ from generator.linker import (
     link_mentions,
     make_resolver,
 )
-from generator.markdown import parse, render, render_inline
+from generator.markdown import heading_ids, parse, render, render_inline
 from generator.model import Article, Content, Entity
 from generator.notes import AttachedNote, NoteContext, NoteRegistry, attach_notes
 
@@ -130,6 +130,7 @@ def annotate_article(article: Article, registry: Registry) -> AnnotatedArticle:
     lead_html = ""
     lead_tokens = parse(article.lead, allow_html) if article.lead else []
     body_tokens = parse(article.body, allow_html)
+    anchors = heading_ids(body_tokens)
     attached: list[AttachedNote] = []
     if registry.notes is not None:
         attached, problems = attach_notes(
@@ -141,14 +142,18 @@ def annotate_article(article: Article, registry: Registry) -> AnnotatedArticle:
         found, diags = _annotate_tokens(lead_tokens, article, url, registry, lead_line, seen)
         mentions += found
         problems += diags
-        linked, diags = _link_documents(lead_tokens, article.path, url, registry, lead_line)
+        linked, diags = _link_documents(
+            lead_tokens, article.path, url, registry, lead_line, anchors
+        )
         links += linked
         problems += diags
         lead_html = render_inline(lead_tokens, allow_html)
     found, diags = _annotate_tokens(body_tokens, article, url, registry, article.body_line, seen)
     mentions += found
     problems += diags
-    linked, diags = _link_documents(body_tokens, article.path, url, registry, article.body_line)
+    linked, diags = _link_documents(
+        body_tokens, article.path, url, registry, article.body_line, anchors
+    )
     links += linked
     problems += diags
     return AnnotatedArticle(
@@ -164,10 +169,15 @@ def annotate_article(article: Article, registry: Registry) -> AnnotatedArticle:
 
 
 def _link_documents(
-    tokens: list[Token], path: str, url: str, registry: Registry, line_offset: int
+    tokens: list[Token],
+    path: str,
+    url: str,
+    registry: Registry,
+    line_offset: int,
+    anchors: list[str],
 ) -> tuple[tuple[DocumentLink, ...], list[Diagnostic]]:
     directory_links = registry.config.directory_links
-    return link_documents(tokens, path, url, registry.pages, directory_links, line_offset)
+    return link_documents(tokens, path, url, registry.pages, directory_links, line_offset, anchors)
 
 
 def _note_context(
@@ -198,6 +208,7 @@ def annotate_body(
     found and the documents linked to."""
     allow_html = registry.config.allow_html
     tokens = parse(markdown, allow_html)
+    anchors = heading_ids(tokens)
     ctx = LinkContext(
         matcher=registry.matcher,
         language=language,
@@ -210,5 +221,5 @@ def annotate_body(
         resolve=registry.resolve,
     )
     mentions, problems = link_mentions(tokens, ctx, set())
-    links, more = _link_documents(tokens, path, url, registry, line)
+    links, more = _link_documents(tokens, path, url, registry, line, anchors)
     return render(tokens, allow_html, language), mentions, problems + more, links

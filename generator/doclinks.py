@@ -1,19 +1,22 @@
 """Links between documents, on the token stream: a Markdown link to the source file of another
 article, entity or note (``[aftalen](../2024/aftalen.md)``, relative to the linking file, as in
 MkDocs) becomes a link to its page, relative to the linking page. A link to a file that is not
-published is an error at its line."""
+published is an error at its line, and so is a link within the text (``[se nedenfor](#baggrund)``)
+to a heading it does not have."""
 
 from __future__ import annotations
 
+import difflib
 import posixpath
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from urllib.parse import unquote
 
 from markdown_it.token import Token
 
 from generator import urls
 from generator.diagnostics import Diagnostic, error
+from generator.markdown import is_page_id
 from generator.model import Content
 
 _SOURCE_LINK = re.compile(r"^(?![a-z][a-z0-9+.-]*:|/|#)([^?#]*\.md)(#.*)?$", re.IGNORECASE)
@@ -46,10 +49,12 @@ def link_documents(
     pages: Mapping[str, str],
     directory_links: bool,
     line_offset: int,
+    anchors: Collection[str] | None = None,
 ) -> tuple[tuple[DocumentLink, ...], list[Diagnostic]]:
     """Point the links in ``tokens`` (the Markdown of the file ``path``, shown on the page at
     ``url``; its first line is the file's ``line_offset``) that name a source file at the page
-    of that file, by ``pages`` (source path -> URL)."""
+    of that file, by ``pages`` (source path -> URL). With the ids of the headings of the text
+    (``anchors``), a link to ``#id`` must name one of them, or another element of the page."""
     found: list[DocumentLink] = []
     problems: list[Diagnostic] = []
     for block in tokens:
@@ -62,7 +67,13 @@ def link_documents(
                 continue
             if child.type != "link_open":
                 continue
-            match = _SOURCE_LINK.match(str(child.attrs.get("href", "")))
+            href = str(child.attrs.get("href", ""))
+            if href.startswith("#") and anchors is not None:
+                problem = _missing_heading(unquote(href[1:]), anchors, path, line)
+                if problem is not None:
+                    problems.append(problem)
+                continue
+            match = _SOURCE_LINK.match(href)
             if match is None:
                 continue
             written = unquote(match.group(1))
@@ -79,3 +90,21 @@ def link_documents(
             fragment = match.group(2) or ""
             child.attrs["href"] = urls.relative(url, page, directory_links) + fragment
     return tuple(found), problems
+
+
+def _missing_heading(
+    fragment: str, anchors: Collection[str], path: str, line: int
+) -> Diagnostic | None:
+    """An error for a link to ``#fragment`` in a text whose headings have the ids ``anchors``,
+    when no element of the page has that id; None when one has (or for ``#``, the top)."""
+    if not fragment or fragment in anchors or is_page_id(fragment):
+        return None
+    message = f'link to "#{fragment}": no heading of this text has that id'
+    closest = difflib.get_close_matches(fragment, list(anchors), n=1, cutoff=0.6)
+    if closest:
+        message += f' (did you mean "#{closest[0]}"?)'
+    elif anchors:
+        message += f" (its headings: {', '.join('#' + a for a in anchors)})"
+    else:
+        message += " (it has no headings)"
+    return error(path, line, message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -13,6 +14,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from generator.i18n import strings
+from generator.slugs import slugify
 
 SPEECH_DASHES = ("– ", "— ")
 """A paragraph opening with one of these is a Danish speech quote (the wire's ``- `` line)."""
@@ -102,6 +104,63 @@ def make_parser(allow_html: bool = False) -> MarkdownIt:
     md.add_render_rule("footnote_block_open", _footnote_block_open)
     md.add_render_rule("footnote_anchor", _footnote_anchor)
     return md
+
+
+PAGE_IDS = frozenset(
+    {
+        "main",
+        "entity-cards",
+        "background-notes-heading",
+        "about-h",
+        "attached-h",
+        "entities-h",
+        "latest-h",
+        "links-h",
+        "mentioned-h",
+        "notes-h",
+        "related-h",
+        "sources-h",
+        "search",
+        "search-offline",
+    }
+)
+"""Ids that the built-in templates give elements of the pages that show a text."""
+_MADE_ID = re.compile(r"(?:fn|fnref)\d+(?::\d+)?|note(?:-ref)?-\d+")
+"""Ids made for footnotes and side notes, numbered."""
+
+
+def is_page_id(fragment: str) -> bool:
+    """Whether an element of a page that shows a text has this id besides its headings."""
+    return fragment in PAGE_IDS or _MADE_ID.fullmatch(fragment) is not None
+
+
+def heading_ids(tokens: Sequence[Token]) -> list[str]:
+    """Give each heading of a text an id made from its words, as the slug of a title is
+    ("Rusland og Nordkorea" -> ``rusland-og-nordkorea``), so that a link can lead to it; a
+    second heading with the same words gets ``-1``, the next ``-2``. An id that the page uses
+    already (:func:`is_page_id`) is numbered too; a heading with no letters or digits gets none.
+    The ids, in order."""
+    ids: list[str] = []
+    taken: set[str] = set()
+    for i, token in enumerate(tokens):
+        if token.type != "heading_open" or i + 1 >= len(tokens) or token.attrGet("id"):
+            continue
+        words = "".join(
+            " " if child.type in ("softbreak", "hardbreak") else child.content
+            for child in tokens[i + 1].children or ()
+            if child.type in ("text", "code_inline", ESCAPED, "softbreak", "hardbreak")
+        )
+        base = slugify(words)
+        if not base:
+            continue
+        ident, number = base, 0
+        while ident in taken or is_page_id(ident):
+            number += 1
+            ident = f"{base}-{number}"
+        taken.add(ident)
+        token.attrSet("id", ident)
+        ids.append(ident)
+    return ids
 
 
 def parse(text: str, allow_html: bool = False) -> list[Token]:

@@ -106,3 +106,36 @@ def test_a_linked_article_that_moves_is_linked_at_its_new_page_by_an_incremental
         "content/articles/2024/a.md",
         "content/entities/vladimir-putin.md",
     ]
+
+
+def test_a_link_within_a_text_must_name_one_of_its_headings(tmp_path: Path) -> None:
+    """Headings get ids (``## Baggrund`` is ``#baggrund``); a link to ``#id`` that no heading
+    or other element of the page has is an error at its line, with the closest id."""
+    text = (
+        "---\ntitle: Ny\ndate: 2024-11-12T10:00:00\nlead: Se [baggrunden](#baggrund).\n---\n"
+        "Se [nedenfor](#baggrund), [fodnoten](#fn1)[^1] og [toppen](#).\n\n"
+        "Se også [stavefejlen](#bagrund).\n\n## Baggrund\n\nTekst.\n\n[^1]: En kilde.\n"
+    )
+    entity = "---\nname: Vladimir Putin\ntype: person\n---\n## Liv\n\nSe [døden](#doed).\n"
+    project = write_project(
+        tmp_path / "p",
+        {"content/articles/2024/a.md": text, "content/entities/vladimir-putin.md": entity},
+    )
+    code, _out, err = run_cli("check", "-C", str(project))
+    assert code == 1
+    assert err.splitlines() == [
+        'content/articles/2024/a.md:8: error: link to "#bagrund": no heading of this text has '
+        'that id (did you mean "#baggrund"?)',
+        'content/entities/vladimir-putin.md:7: error: link to "#doed": no heading of this text '
+        "has that id (its headings: #liv)",
+    ]
+    (project / "content/articles/2024/a.md").write_text(text.replace("#bagrund", "#baggrund"))
+    entity_path = project / "content/entities/vladimir-putin.md"
+    entity_path.write_text(entity.replace("#doed", "#liv"))
+    code, _out, err = run_cli("build", "-C", str(project), "--no-search", "-j", "1")
+    assert (code, err) == (0, "")
+    page = (project / "site/2024/11/ny/index.html").read_text(encoding="utf-8")
+    assert '<h2 id="baggrund">Baggrund</h2>' in page
+    assert '<a href="#baggrund">baggrunden</a>' in page
+    entity_page = (project / "site/entities/vladimir-putin/index.html").read_text("utf-8")
+    assert '<h2 id="liv">Liv</h2>' in entity_page

@@ -1,8 +1,10 @@
-"""The Markdown renderer: footnote links named for screen readers in the text's language."""
+"""The Markdown renderer: footnote links named for screen readers in the text's language, and ids
+for headings."""
 
 from __future__ import annotations
 
-from generator.markdown import parse, render
+from generator.markdown import heading_ids, parse, render
+from generator.notes import render_summary
 
 TEXT = "Tallet[^kilde] er usikkert.\n\n[^kilde]: Ifølge NIS.\n"
 
@@ -29,3 +31,30 @@ def test_without_a_language_footnotes_render_as_markdown_it_renders_them() -> No
     assert '<a href="#fn1" id="fnref1">[1]</a>' in html
     assert '<section class="footnotes">' in html
     assert '<a href="#fnref1" class="footnote-backref">\u21a9\ufe0e</a>' in html
+
+
+def test_headings_get_ids_from_their_words_spelt_as_slugs_and_numbered_when_repeated() -> None:
+    tokens = parse(
+        "## Ærø og Århus\n\n### `Kursk`-offensiven *i* august\n\n## Ærø og Århus\n\n"
+        "## Ærø og Århus 1\n\n## Main\n\n## Note 2\n\n## ?!\n\n## Ærø og Århus\n"
+    )
+    ids = heading_ids(tokens)
+    assert ids == [
+        "aeroe-og-aarhus",
+        "kursk-offensiven-i-august",
+        "aeroe-og-aarhus-1",
+        "aeroe-og-aarhus-1-1",  # its own words make the id the second heading took
+        "main-1",  # the page's main element has "main"
+        "note-2-1",  # side note 2 has "note-2"
+        "aeroe-og-aarhus-2",
+    ]
+    html = render(tokens)
+    assert '<h2 id="aeroe-og-aarhus">Ærø og Århus</h2>' in html
+    assert "<h2>?!</h2>" in html, "a heading with no letters or digits gets no id"
+
+
+def test_a_note_summary_shown_in_an_article_brings_no_heading_id_into_it() -> None:
+    """Only the text of a page gets heading ids: a note's first block shown as a side note in
+    many articles would repeat its id beside theirs."""
+    summary, longer = render_summary("## Baggrund\n\nMere tekst.", allow_html=False)
+    assert (summary, longer) == ("<h2>Baggrund</h2>\n", True)
