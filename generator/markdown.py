@@ -119,12 +119,15 @@ PAGE_IDS = frozenset(
         "mentioned-h",
         "notes-h",
         "related-h",
+        "sections-h",
         "sources-h",
+        "tags-h",
+        "topics-h",
         "search",
         "search-offline",
     }
 )
-"""Ids that the built-in templates give elements of the pages that show a text."""
+"""Ids that the built-in templates and the notes pass give elements of pages."""
 _MADE_ID = re.compile(r"(?:fn|fnref)\d+(?::\d+)?|note(?:-ref)?-\d+")
 """Ids made for footnotes and side notes, numbered."""
 

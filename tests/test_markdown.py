@@ -3,7 +3,10 @@ for headings."""
 
 from __future__ import annotations
 
-from generator.markdown import heading_ids, parse, render
+import re
+from pathlib import Path
+
+from generator.markdown import heading_ids, is_page_id, parse, render
 from generator.notes import render_summary
 
 TEXT = "Tallet[^kilde] er usikkert.\n\n[^kilde]: Ifølge NIS.\n"
@@ -58,3 +61,14 @@ def test_a_note_summary_shown_in_an_article_brings_no_heading_id_into_it() -> No
     many articles would repeat its id beside theirs."""
     summary, longer = render_summary("## Baggrund\n\nMere tekst.", allow_html=False)
     assert (summary, longer) == ("<h2>Baggrund</h2>\n", True)
+
+
+def test_heading_ids_stay_clear_of_every_id_the_built_in_templates_write() -> None:
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    written = {
+        found
+        for path in templates.glob("*.html")
+        for found in re.findall(r'\bid="([^"{}]+)"', path.read_text(encoding="utf-8"))
+    }
+    assert written, "the templates write ids"
+    assert {i for i in written if not is_page_id(i)} == set()
