@@ -78,6 +78,8 @@ class AnnotatedArticle:
     """Background notes and annotations shown with the article, in number order."""
     links: tuple[DocumentLink, ...] = field(default=(), compare=False)
     """The documents its text links to, and the URLs of their pages (:mod:`generator.doclinks`)."""
+    anchors: tuple[str, ...] = field(default=(), compare=False)
+    """The ids of the headings of its text."""
 
     @property
     def note_slugs(self) -> tuple[str, ...]:
@@ -165,6 +167,7 @@ def annotate_article(article: Article, registry: Registry) -> AnnotatedArticle:
         diagnostics=tuple(problems),
         notes=tuple(attached),
         links=links,
+        anchors=tuple(anchors),
     )
 
 
@@ -203,9 +206,9 @@ def annotate_body(
     url: str,
     registry: Registry,
     disabled: frozenset[str] = frozenset(),
-) -> tuple[str, list[Mention], list[Diagnostic], tuple[DocumentLink, ...]]:
+) -> tuple[str, list[Mention], list[Diagnostic], tuple[DocumentLink, ...], tuple[str, ...]]:
     """Render an entity description or note body with its mentions linked; with the mentions
-    found and the documents linked to."""
+    found, the documents linked to and the ids of its headings."""
     allow_html = registry.config.allow_html
     tokens = parse(markdown, allow_html)
     anchors = heading_ids(tokens)
@@ -222,4 +225,5 @@ def annotate_body(
     )
     mentions, problems = link_mentions(tokens, ctx, set())
     links, more = _link_documents(tokens, path, url, registry, line, anchors)
-    return render(tokens, allow_html, language), mentions, problems + more, links
+    html = render(tokens, allow_html, language)
+    return html, mentions, problems + more, links, tuple(anchors)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from generator.cache import FragmentStore, State, digest
 from generator.config import CONFIG_PATH, SiteConfig, parse_config
 from generator.content import parse_content
 from generator.diagnostics import Diagnostic, error, has_errors, sort_diagnostics
+from generator.doclinks import fragment_problems
 from generator.incremental import annotate_content, assemble_content, index_content, parse_changed
 from generator.model import Content
 from generator.output import Staging, UnsafePath, output_problem
@@ -136,6 +137,7 @@ def build_site(
                 content, config, digests, State(), {}, store, lambda _path: None, jobs
             )
             problems = [d for record in annotated.values() for d in record.diagnostics]
+            problems += _link_fragments(annotated)
             stopwatch.lap("annotate")
             index, index_problems = index_content(content, config, annotated, store)
             problems += index_problems
@@ -160,6 +162,15 @@ def build_site(
             store.close()
     files = [OutputFile(path, site.memory[path]) for path in site.records]
     return files, [*problems, *more], stopwatch.timings
+
+
+def _link_fragments(annotated: Mapping[str, cache.Annotated]) -> list[Diagnostic]:
+    """Links to a heading of another document that it does not have: checked on every build,
+    since the linked document may change without the linking one."""
+    linking = {path: record.links for path, record in annotated.items() if record.links}
+    if not linking:
+        return []
+    return fragment_problems(linking, {path: record.anchors for path, record in annotated.items()})
 
 
 def _content_digests(content: Content) -> dict[str, str]:
@@ -287,6 +298,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     )
     for path in sorted(annotated):
         problems += annotated[path].diagnostics
+    problems += _link_fragments(annotated)
     stopwatch.lap("annotate")
     index, index_problems = index_content(content, config, annotated, store, previous.related)
     problems += index_problems

@@ -35,6 +35,7 @@ from typing import Any
 from generator.annotate import AnnotatedArticle
 from generator.config import CONFIG_PATH
 from generator.diagnostics import Diagnostic
+from generator.doclinks import DocumentLink
 from generator.frontmatter import split
 from generator.index import RelatedCounts
 from generator.linker import Mention
@@ -293,8 +294,10 @@ class Annotated:
     """A digest of an article as a feed entry without its text: its URL and its source."""
     timeline: str = ""
     """A digest of what the timeline shows of an article: slug, title, URL, time and language."""
-    links: tuple[tuple[str, str], ...] = ()
+    links: tuple[DocumentLink, ...] = ()
     """The documents its text links to, with the URLs of their pages when it was annotated."""
+    anchors: tuple[str, ...] = ()
+    """The ids of the headings of its text."""
 
     @property
     def mentioned(self) -> tuple[str, ...]:
@@ -698,6 +701,7 @@ def stored_article(
         "diagnostics": record.diagnostics,
         "notes": record.notes,
         "links": record.links,
+        "anchors": record.anchors,
     }
     if values.keys() != _STORED_FIELDS:
         raise TypeError(f"AnnotatedArticle has fields the cache does not keep: {_STORED_FIELDS}")

@@ -1,8 +1,8 @@
 """Links between documents, on the token stream: a Markdown link to the source file of another
 article, entity or note (``[aftalen](../2024/aftalen.md)``, relative to the linking file, as in
 MkDocs) becomes a link to its page, relative to the linking page. A link to a file that is not
-published is an error at its line, and so is a link within the text (``[se nedenfor](#baggrund)``)
-to a heading it does not have."""
+published is an error at its line, and so is a link to a heading that the text, or the linked
+document, does not have (``[se nedenfor](#baggrund)``, ``[aftalen](../2024/aftalen.md#baggrund)``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import difflib
 import posixpath
 import re
 from collections.abc import Collection, Mapping, Sequence
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from markdown_it.token import Token
@@ -29,9 +30,19 @@ def is_source_link(href: str) -> bool:
     return _SOURCE_LINK.match(href) is not None
 
 
-DocumentLink = tuple[str, str]
-"""A linked source file and the URL of its page then ("" when there was none): a build
-annotates the linking document again when the URL is no longer that."""
+class DocumentLink(NamedTuple):
+    """A link to another document."""
+
+    target: str
+    """The linked source file."""
+    url: str
+    """The URL of its page then ("" when there was none): a build annotates the linking
+    document again when the URL is no longer that."""
+    fragment: str = ""
+    """The id the link names in that page, if any, checked once every document is annotated
+    (:func:`fragment_problems`), as the linked document may change on its own."""
+    line: int = 0
+    """The line of the link in the linking file."""
 
 
 def document_urls(content: Content) -> dict[str, str]:
@@ -69,7 +80,7 @@ def link_documents(
                 continue
             href = str(child.attrs.get("href", ""))
             if href.startswith("#") and anchors is not None:
-                problem = _missing_heading(unquote(href[1:]), anchors, path, line)
+                problem = _missing_heading(href[1:], anchors, path, line)
                 if problem is not None:
                     problems.append(problem)
                 continue
@@ -79,7 +90,8 @@ def link_documents(
             written = unquote(match.group(1))
             target = posixpath.normpath(posixpath.join(posixpath.dirname(path), written))
             page = pages.get(target)
-            found.append((target, page or ""))
+            fragment = match.group(2) or ""
+            found.append(DocumentLink(target, page or "", fragment[1:], line))
             if page is None:
                 message = (
                     f'link to "{written}": {target} is no published article, entity or note '
@@ -87,19 +99,37 @@ def link_documents(
                 )
                 problems.append(error(path, line, message))
                 continue
-            fragment = match.group(2) or ""
             child.attrs["href"] = urls.relative(url, page, directory_links) + fragment
     return tuple(found), problems
 
 
+def fragment_problems(
+    links: Mapping[str, Sequence[DocumentLink]], anchors: Mapping[str, Collection[str]]
+) -> list[Diagnostic]:
+    """Errors for the links (by linking file) that name an id that the linked document's page
+    does not have: none of its headings (``anchors``, by source file) and no other element."""
+    problems = []
+    for path in sorted(links):
+        for link in links[path]:
+            if link.fragment and link.url and link.target in anchors:
+                found = anchors[link.target]
+                problem = _missing_heading(link.fragment, found, path, link.line, link.target)
+                if problem is not None:
+                    problems.append(problem)
+    return problems
+
+
 def _missing_heading(
-    fragment: str, anchors: Collection[str], path: str, line: int
+    written: str, anchors: Collection[str], path: str, line: int, target: str = ""
 ) -> Diagnostic | None:
-    """An error for a link to ``#fragment`` in a text whose headings have the ids ``anchors``,
-    when no element of the page has that id; None when one has (or for ``#``, the top)."""
+    """An error for a link in the file ``path`` to ``#written`` in its own text, or in the
+    text of the file ``target``, whose headings have the ids ``anchors``, when no element of
+    the page has that id; None when one has (or for ``#``, the top of the page)."""
+    fragment = unquote(written)
     if not fragment or fragment in anchors or is_page_id(fragment):
         return None
-    message = f'link to "#{fragment}": no heading of this text has that id'
+    whose = "that text" if target else "this text"
+    message = f'link to "{target}#{fragment}": no heading of {whose} has that id'
     closest = difflib.get_close_matches(fragment, list(anchors), n=1, cutoff=0.6)
     if closest:
         message += f' (did you mean "#{closest[0]}"?)'

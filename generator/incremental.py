@@ -234,7 +234,7 @@ def documents_to_annotate(
             or changes.everything
             or (entities and entities.intersection(record.mentioned))
             or (notes and notes.intersection(record.note_slugs))
-            or any(pages.get(target, "") != page for target, page in record.links)
+            or any(pages.get(link.target, "") != link.url for link in record.links)
         ):
             stale.append(path)
         elif changes.phrases:
@@ -291,6 +291,7 @@ def annotate_document(
             summary=summary,
             fragment=store.put(item.lead_html, item.body_html, item.mentions),
             links=item.links,
+            anchors=item.anchors,
             named=tuple(first),
             first=packed,
             # What the pages of the entities it names show of it (views.entity_page).
@@ -311,7 +312,7 @@ def annotate_document(
         )
     if path in documents.entities:
         entity = documents.entities[path]
-        html, mentions, problems, links = annotate_body(
+        html, mentions, problems, links, anchors = annotate_body(
             entity.body,
             entity.path,
             entity.body_line,
@@ -322,7 +323,7 @@ def annotate_document(
         )
     else:
         note = documents.notes[path]
-        html, mentions, problems, links = annotate_body(
+        html, mentions, problems, links, anchors = annotate_body(
             note.body, note.path, note.body_line, note.language, urls.note(note.slug), registry
         )
     return Annotated(
@@ -333,6 +334,7 @@ def annotate_document(
         html=html,
         mentions=tuple(mentions),
         links=links,
+        anchors=anchors,
     )
 
 

@@ -23,7 +23,9 @@ def project_with_links(root: Path, body: str = LINKING) -> Path:
             "content/entities/vladimir-putin.md": ENTITY,
             "content/notes/aftalen.md": NOTE,
             "content/articles/2024/a.md": article("Ny", "2024-11-12T10:00:00", body),
-            "content/articles/2023/b.md": article("Gammel", "2023-05-01T10:00:00"),
+            "content/articles/2023/b.md": article(
+                "Gammel", "2023-05-01T10:00:00", "## Baggrund\n\nTekst."
+            ),
         },
     )
 
@@ -139,3 +141,30 @@ def test_a_link_within_a_text_must_name_one_of_its_headings(tmp_path: Path) -> N
     assert '<a href="#baggrund">baggrunden</a>' in page
     entity_page = (project / "site/entities/vladimir-putin/index.html").read_text("utf-8")
     assert '<h2 id="liv">Liv</h2>' in entity_page
+
+
+def test_a_link_to_a_heading_of_another_document_is_checked_when_either_changes(
+    tmp_path: Path,
+) -> None:
+    """``[x](../2023/b.md#baggrund)`` must name a heading of b.md (or another element of its
+    page, such as a note's sources); renaming the heading in b.md makes the unchanged linking
+    article wrong, and an incremental build says so as a clean one does."""
+    body = (
+        "Se [baggrunden](../2023/b.md#baggrund)\nog [kilderne](../../notes/aftalen.md#sources-h)."
+    )
+    project = project_with_links(tmp_path / "p", body)
+    out = tmp_path / "site"
+    first = build(BuildOptions(project, out, jobs=1, search=False))
+    assert first.ok, [str(d) for d in first.diagnostics]
+    linked = project / "content/articles/2023/b.md"
+    linked.write_text(linked.read_text(encoding="utf-8").replace("## Baggrund", "## Forløbet"))
+    second = build(BuildOptions(project, out, jobs=1, search=False))
+    expected = [
+        'content/articles/2024/a.md:6: error: link to "content/articles/2023/b.md#baggrund": '
+        "no heading of that text has that id (its headings: #forloebet)"
+    ]
+    assert [str(d) for d in second.diagnostics] == expected
+    code, _out, err = run_cli("check", "-C", str(project))
+    assert (code, err.splitlines()) == (1, expected)
+    linked.write_text(linked.read_text(encoding="utf-8").replace("## Forløbet", "## Baggrund"))
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
