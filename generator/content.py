@@ -69,13 +69,7 @@ class _Fields:
         return self.text(key)
 
     def text(self, key: str) -> str:
-        value = self.data.get(key, "")
-        if value is None:
-            return ""
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.fail(key, f'"{key}" must be text')
-            return ""
-        return str(value).strip()
+        return _text(self.data.get(key), key, self.fail)
 
     def flag(self, key: str) -> bool:
         value = self.data.get(key, False)
@@ -206,13 +200,18 @@ class _Entry:
         self.fields.problems.append(error(self.fields.path, self.line(name), f"{where}: {message}"))
 
     def text(self, item: Mapping[str, Any], name: str) -> str:
-        value = item.get(name)
-        if value is None:
-            return ""
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.fail(name, f'"{name}" must be text')
-            return ""
-        return str(value).strip()
+        return _text(item.get(name), name, self.fail)
+
+
+def _text(value: Any, name: str, fail: Callable[[str, str], None]) -> str:
+    """A front-matter value (of a key, or of an entry's key) as text: "" when it is absent or
+    empty; a number is text too, anything else an error, given to ``fail`` with ``name``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        fail(name, f'"{name}" must be text')
+        return ""
+    return str(value).strip()
 
 
 UNLOADED_KINDS = {"content/entities/": "entity", "content/notes/": "note"}
