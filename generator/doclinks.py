@@ -6,7 +6,6 @@ document, does not have (``[se nedenfor](#baggrund)``, ``[aftalen](../2024/aftal
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 import re
 from collections.abc import Collection, Mapping, Sequence
@@ -17,6 +16,7 @@ from markdown_it.token import Token
 
 from generator import urls
 from generator.diagnostics import Diagnostic, error
+from generator.frontmatter import did_you_mean
 from generator.markdown import is_page_id
 from generator.model import Content
 
@@ -130,9 +130,9 @@ def _missing_heading(
         return None
     whose = "that text" if target else "this text"
     message = f'link to "{target}#{fragment}": no heading of {whose} has that id'
-    closest = difflib.get_close_matches(fragment, list(anchors), n=1, cutoff=0.6)
-    if closest:
-        message += f' (did you mean "#{closest[0]}"?)'
+    hint = did_you_mean(fragment, anchors, "#")
+    if hint:
+        message += hint
     elif anchors:
         message += f" (its headings: {', '.join('#' + a for a in anchors)})"
     else:

@@ -279,10 +279,11 @@ def split(text: str, path: str) -> tuple[FrontMatter | None, list[Diagnostic]]:
     return fm, []
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """A ' (did you mean "x"?)' hint for a misspelt key, or ''."""
+def did_you_mean(word: str, choices: Iterable[str], mark: str = "") -> str:
+    """A ' (did you mean "x"?)' hint for a misspelt key, or ''; ``mark`` is written before the
+    choice (``#`` for an id)."""
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f' (did you mean "{close[0]}"?)' if close else ""
+    return f' (did you mean "{mark}{close[0]}"?)' if close else ""
 
 
 def unknown_keys(
