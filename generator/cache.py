@@ -6,6 +6,8 @@ and the templates. A cache that cannot be read, or that another version of the c
 ignored, and the build is a clean build. Deleting the folder is always safe.
 
 - ``state.pickle``: the head of a :class:`State`, what every build reads;
+- ``stamps.pickle``, ``outputs.pickle``: the head's two large mappings, as a base that the head's
+  :class:`Layer` records the changes to;
 - ``documents/*.pickle``: the parsed sources and their annotations, in shards;
 - ``links/*.pickle``: the internal links of the pages, read only when pages disappear
   (:class:`LinkJournal`);
@@ -45,7 +47,7 @@ from generator.parallel import collector_paused
 from generator.sources import content_files, read_bytes, read_text
 
 CACHE_DIR = ".explainer-cache"
-FORMAT = 1
+FORMAT = 2
 """Bumped when the layout of the cache changes."""
 
 RACY_SECONDS = 2
@@ -335,7 +337,9 @@ class State:
 
     It is kept in two parts: this head, and the documents (``parsed`` and ``annotated``) in
     shards that only a build that uses them reads (:func:`load_documents`), and that are written
-    again only when one of their documents changed.
+    again only when one of their documents changed. The head's ``stamps`` and ``outputs`` are
+    kept as base files and the changes since (``layers``): a build that changes a few of them
+    does not write them all again.
     """
 
     format: int = FORMAT
@@ -361,9 +365,32 @@ class State:
     pages: int = 0
     related: RelatedCounts | None = None
     """The related entities the last index counted (:class:`index.RelatedCounts`)."""
+    layers: dict[str, Layer] = field(default_factory=dict)
+    """How ``stamps`` and ``outputs`` are kept on disk, by name, as written with this head."""
 
     def head(self) -> State:
-        return replace(self, parsed={}, annotated={})
+        return replace(self, parsed={}, annotated={}, stamps={}, outputs={})
+
+    def forget_outputs(self) -> None:
+        """Drop the record of the output folder (a build stopped while it changed it)."""
+        self.outputs, self.site = {}, None
+        self.layers = {name: layer for name, layer in self.layers.items() if name != "outputs"}
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One of the head's large mappings as kept on disk: the token of its base file, and the
+    changes since the base was written (a key's new value, or None for a key removed)."""
+
+    token: str
+    changes: dict[str, Any]
+
+
+LAYERED = ("stamps", "outputs")
+"""The head's mappings kept as a base and its changes."""
+
+LAYER_CHANGES = 512
+"""A base is written again when the changes to it outnumber this or an eighth of its keys."""
 
 
 SHARDS = 32
@@ -393,15 +420,56 @@ def load_state(folder: Path) -> State:
         if kept is not None and kept[0] == _file_stamp(folder / "state.pickle"):
             state = replace(kept[1])
             if (folder / "writing").exists():
-                state.outputs, state.site = {}, None
+                state.forget_outputs()
             return state
     state = _load(folder / "state.pickle")
     if not isinstance(state, State) or state.format != FORMAT or state.code != code_version():
         return State()
+    for name in LAYERED:
+        layer = state.layers.get(name)
+        mapping = None if layer is None else _load_layer(folder, name, layer)
+        if mapping is None:
+            return State()
+        setattr(state, name, mapping)
     if (folder / "writing").exists():
         # A build stopped while it changed the output folder: its record of the output is void.
-        state.outputs, state.site = {}, None
+        state.forget_outputs()
     return state
+
+
+def _load_layer(folder: Path, name: str, layer: Layer) -> dict[str, Any] | None:
+    """A layered mapping: its base with the changes applied; None if the base is not the one
+    ``layer`` was written with."""
+    base = _load(folder / f"{name}.pickle")
+    if not (isinstance(base, tuple) and len(base) == 2 and base[0] == layer.token):
+        return None
+    mapping: dict[str, Any] = base[1]
+    for key, value in layer.changes.items():
+        if value is None:
+            mapping.pop(key, None)
+        else:
+            mapping[key] = value
+    return mapping
+
+
+def _save_layer(
+    folder: Path, name: str, new: Mapping[str, Any], old: Mapping[str, Any], layer: Layer | None
+) -> Layer:
+    """Keep ``new`` as the changes from ``old`` (the mapping ``layer`` was written with) added
+    to ``layer``'s; or, when there is no layer or the changes have grown, as a new base."""
+    if layer is not None:
+        changes = dict(layer.changes)
+        get = old.get
+        for key, value in new.items():
+            was = get(key)
+            if was is not value and was != value:
+                changes[key] = value
+        changes.update(dict.fromkeys(old.keys() - new.keys()))
+        if len(changes) <= max(LAYER_CHANGES, len(new) // 8):
+            return Layer(layer.token, changes)
+    token = secrets.token_hex(8)
+    _write_atomically(folder / f"{name}.pickle", pickle.dumps((token, dict(new)), protocol=5))
+    return Layer(token, {})
 
 
 def load_documents(folder: Path, state: State) -> bool:
@@ -465,6 +533,16 @@ def save_state(folder: Path, state: State, previous: State) -> None:
             _write_atomically(folder / "documents" / f"{number:02d}.pickle", data)
             shards[number] = token
         state.shards = shards
+        state.layers = {
+            name: _save_layer(
+                folder,
+                name,
+                getattr(state, name),
+                getattr(previous, name),
+                previous.layers.get(name),
+            )
+            for name in LAYERED
+        }
         data = pickle.dumps(state.head(), protocol=5)
     _write_atomically(folder / "state.pickle", data)
     global _SAVES

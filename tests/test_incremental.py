@@ -795,6 +795,84 @@ def test_the_cache_writes_again_only_the_shards_of_documents_that_changed(tmp_pa
     assert rewritten(before) == {cache._shard(removed)}
 
 
+def test_the_head_keeps_stamps_and_outputs_as_a_base_and_its_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {f"content/articles/2024/a{i:02d}.md": article(f"Artikel {i}") for i in range(12)}
+    project = write_project(tmp_path / "project", files)
+    out, folder = tmp_path / "site", project / CACHE_DIR
+
+    def bases() -> dict[str, bytes]:
+        return {name: (folder / f"{name}.pickle").read_bytes() for name in cache.LAYERED}
+
+    def assert_state_matches_disk() -> None:
+        state = cache.load_state(folder)
+        written = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+        assert set(state.outputs) == written
+        for path, record in state.outputs.items():
+            assert record.digest == digest_bytes((out / path).read_bytes()), path
+        sources = {p.relative_to(project).as_posix() for p in (project / "content").rglob("*.md")}
+        assert set(state.stamps) == sources | {"content/site.yaml"}
+        for path, stamp in state.stamps.items():
+            assert stamp.digest == digest_bytes((project / path).read_bytes()), path
+
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    before = bases()
+    assert_state_matches_disk()
+    # An edit and a removal: the bases stay as they were; the head has the changes.
+    edited = project / "content/articles/2024/a03.md"
+    edited.write_text(article("Artikel 3", body="Ny tekst."), encoding="utf-8")
+    (project / "content/articles/2024/a05.md").unlink()
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    assert bases() == before
+    state = cache.load_state(folder)
+    changes = state.layers["outputs"].changes
+    assert changes["2024/11/artikel-3/index.html"] is not None
+    assert (
+        "2024/11/artikel-5/index.html" in changes
+        and changes["2024/11/artikel-5/index.html"] is None
+    )
+    assert state.layers["stamps"].changes["content/articles/2024/a05.md"] is None
+    assert_state_matches_disk()
+    # When the changes outgrow their limit, the bases are written again with them.
+    monkeypatch.setattr(cache, "LAYER_CHANGES", 0)
+    edited.write_text(article("Artikel 3", body="Nyere tekst."), encoding="utf-8")
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    after = bases()
+    assert after["outputs"] != before["outputs"] and after["stamps"] != before["stamps"]
+    assert all(not layer.changes for layer in cache.load_state(folder).layers.values())
+    assert_state_matches_disk()
+    # A base that is not the one the head was written with: the build starts clean.
+    (folder / "outputs.pickle").write_bytes(before["outputs"])
+    cache._KEPT.clear()  # what this process saved last is not read back from disk
+    assert cache.load_state(folder).outputs == {}
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    assert_state_matches_disk()
+
+
+def test_a_build_stopped_while_writing_forgets_the_outputs_and_their_base(
+    tmp_path: Path,
+) -> None:
+    files = {f"content/articles/2024/a{i:02d}.md": article(f"Artikel {i}") for i in range(3)}
+    project = write_project(tmp_path / "project", files)
+    out, folder = tmp_path / "site", project / CACHE_DIR
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    cache.mark_writing(folder, True)
+    state = cache.load_state(folder)
+    assert state.outputs == {} and state.site is None and "outputs" not in state.layers
+    assert state.stamps and "stamps" in state.layers
+    (project / "content/articles/2024/a01.md").write_text(
+        article("Artikel 1", body="Ny tekst."), encoding="utf-8"
+    )
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    state = cache.load_state(folder)
+    # The outputs were recorded again from scratch, not as changes to the forgotten record.
+    assert state.layers["outputs"].changes == {}
+    assert set(state.outputs) == {
+        p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()
+    }
+
+
 def test_an_edit_renders_again_only_the_page_of_an_entity_page_that_lists_the_article(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
