@@ -69,14 +69,25 @@ def _group(
     """The articles of each section (or tag), by name. Names that make one ``url`` ("Udland"
     and "udland") are one group, under the spelling most articles use (the first in sort order
     at a tie): they share a page, which must list them all."""
+    page_of: dict[str, str] = {}
     groups: dict[str, list[int]] = defaultdict(list)
-    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    spellings: Counter[str] = Counter()
     for i, keys in enumerate(keys_per_article):
-        for page, key in {url(key): key for key in reversed(keys)}.items():
+        if not keys:
+            continue
+        for key in keys:
+            if key not in page_of:
+                page_of[key] = url(key)
+        # An article is counted once per page, under the first of its spellings for it.
+        pages = {page_of[key]: key for key in reversed(keys)} if len(keys) > 1 else None
+        for page, key in pages.items() if pages is not None else ((page_of[keys[0]], keys[0]),):
             groups[page].append(i)
-            spellings[page][key] += 1
+            spellings[key] += 1
+    by_page: dict[str, list[str]] = defaultdict(list)
+    for key in spellings:
+        by_page[page_of[key]].append(key)
     named = {
-        min(spellings[page].items(), key=lambda pair: (-pair[1], pair[0]))[0]: positions
+        min(by_page[page], key=lambda k: (-spellings[k], k)): positions
         for page, positions in groups.items()
     }
     return {key: tuple(named[key]) for key in sorted(named, key=lambda k: (k.lower(), k))}
@@ -96,8 +107,12 @@ def entity_references(
     for i, item in enumerate(articles):
         named = item.mentioned
         named_by.append(named)
-        declared = set(item.article.about)
-        for slug in item.article.about:
+        declared = item.article.about
+        if not declared:
+            for slug in named:
+                mentioned[slug].append(i)
+            continue
+        for slug in declared:
             # A slug that names no entity is an error already (checks.unknown_references).
             if slug not in named and slug in entities:
                 line = item.article.lines.get("about")
@@ -110,7 +125,8 @@ def entity_references(
                 )
         for slug in named:
             (about if slug in declared else mentioned)[slug].append(i)
-    key = hashlib.sha256(repr(named_by).encode("utf-8", "surrogatepass")).hexdigest()
+    # Slugs hold no spaces or line breaks: joined so, the lists give one string each.
+    key = hashlib.sha256("\n".join(map(" ".join, named_by)).encode("utf-8")).hexdigest()
     if known is None or known.key != key:
         known = RelatedCounts(key, _related(named_by, about, mentioned))
     refs = {

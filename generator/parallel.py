@@ -9,7 +9,6 @@ workers' collections walk them, and the workers' pages stay shared with the pare
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -51,6 +50,8 @@ def run_tasks(jobs: int, tasks: Sequence[Any], work: Callable[[Any], Any]) -> li
     global _TASKS, _WORK
     if jobs <= 1 or len(tasks) <= 1:
         return _run_here(tasks, work)
+    import multiprocessing  # here: a build that forks no workers need not import it
+
     _TASKS, _WORK = tasks, work
     results: list[Any] = [None] * len(tasks)
     gc.freeze()

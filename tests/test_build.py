@@ -324,3 +324,21 @@ def test_names_that_make_one_url_share_one_page_that_lists_all_their_articles(
     assert "<h1>Udland</h1>" in page
     listed = re.findall(r"<h2><a [^>]*>([^<]+)</a>", page)
     assert sorted(listed) == ["Lille udland", "Sommer i Pyongyang", "Vinter i Moskva"]
+
+
+def test_groups_count_each_article_once_per_page_under_its_first_spelling() -> None:
+    from generator import urls
+    from generator.index import _group
+
+    tags = [
+        ["Krig", "krig", "Ukraine"],  # two spellings of one page: listed once, as "Krig"
+        ["krig"],
+        [],
+        ["Ukraine", "KRIG"],
+        ["krig", "Krig"],  # listed once, as "krig"
+    ]
+    # krig: 2 articles, Krig: 1, KRIG: 1; the commonest spelling names the page.
+    assert _group(tags, urls.tag) == {"krig": (0, 1, 3, 4), "Ukraine": (0, 3)}
+    # A tie goes to the first spelling in sort order.
+    assert _group([["b-c"], ["B-C"], ["A"]], urls.tag) == {"A": (2,), "B-C": (0, 1)}
+    assert _group([[], []], urls.tag) == {}
