@@ -65,6 +65,25 @@ def digest(*parts: str | bytes) -> str:
     return h.hexdigest()[:32]
 
 
+def digests_after(prefix: str) -> Callable[[str], str]:
+    """``digest(prefix, text)`` as a function of ``text``, for many texts: the prefix is
+    hashed once."""
+    head = hashlib.sha256()
+    data = prefix.encode("utf-8", "surrogatepass")
+    head.update(len(data).to_bytes(8, "little"))
+    head.update(data)
+    copy = head.copy
+
+    def after(text: str) -> str:
+        h = copy()
+        data = text.encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+        return h.hexdigest()[:32]
+
+    return after
+
+
 def digest_bytes(data: bytes) -> str:
     """A short stable digest of ``data`` (SHA-256, which CPUs compute fastest)."""
     return hashlib.sha256(data).hexdigest()[:32]

@@ -110,13 +110,14 @@ def _article_inputs(index: SiteIndex, position: int, facts: Facts) -> list[str]:
     """What :func:`views.article_page` reads: the article, its neighbours as list entries, the
     entities it names and the notes it shows."""
     item = index.articles[position]
+    summary = facts.summary
     return [
         "article",
         facts.full[position],
-        facts.summary[position - 1] if position > 0 else "",
-        facts.summary[position + 1] if position + 1 < len(index.articles) else "",
-        *(facts.entity[s] for s in item.mentioned),
-        *(facts.note[n] for n in item.note_slugs),
+        summary[position - 1] if position > 0 else "",
+        summary[position + 1] if position + 1 < len(summary) else "",
+        *map(facts.entity.__getitem__, item.mentioned),
+        *map(facts.note.__getitem__, item.note_slugs),
     ]
 
 
@@ -133,8 +134,8 @@ def _entity_inputs(index: SiteIndex, slug: str, number: int, facts: Facts) -> li
         str(number),
         str(entity_page_count(index, slug)),
         str(len(index.entity_refs[slug].about)),
-        " ".join([backlink[i] for i in about]),
-        " ".join([backlink[i] for i in mentioned]),
+        " ".join(map(backlink.__getitem__, about)),
+        " ".join(map(backlink.__getitem__, mentioned)),
     ]
     if number > 1:
         return inputs
@@ -167,7 +168,7 @@ def _listing_inputs(
         frame,
         str(number),
         str(listing.total(size)),
-        *(summary[i] for i in listing.chunk(number, size)),
+        *map(summary.__getitem__, listing.chunk(number, size)),
     ]
 
 
@@ -586,7 +587,8 @@ def render_site(
     prefix = digest(cache.code_version(), repr(config), templates, repr(env.globals["nav"]))
     # Inputs are digests, URLs and repr()s, none of which holds a NUL: joined with NULs, two
     # lists of inputs give the same string only if they are the same list.
-    keys = [digest(prefix, "\0".join(u.inputs())) if u.inputs else None for u in units]
+    key = cache.digests_after(prefix)
+    keys = [key("\0".join(u.inputs())) if u.inputs else None for u in units]
     lap("plan pages")
     job = RenderJob(units, keys, env, config, prefix, previous, staging, journal, project)
     rendered = render_units(job, jobs)

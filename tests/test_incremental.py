@@ -947,3 +947,10 @@ def test_a_later_entity_page_is_rendered_again_when_the_first_article_about_it_a
     _result, expected = clean_build(project, tmp_path / "clean")
     assert "Også nævnt i" in page.read_text(encoding="utf-8")
     assert tree(out) == expected
+
+
+def test_digests_after_a_prefix_are_the_digests_of_both() -> None:
+    after = cache.digests_after("præfiks")
+    for text in ("", "a\0b", "Ærø – \ud800", "x" * 100_000):
+        assert after(text) == cache.digest("præfiks", text)
+    assert after("ab") != cache.digests_after("præfiksa")("b")
