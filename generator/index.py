@@ -79,8 +79,7 @@ def _group(
             if key not in page_of:
                 page_of[key] = url(key)
         # An article is counted once per page, under the first of its spellings for it.
-        pages = {page_of[key]: key for key in reversed(keys)} if len(keys) > 1 else None
-        for page, key in pages.items() if pages is not None else ((page_of[keys[0]], keys[0]),):
+        for page, key in {page_of[key]: key for key in reversed(keys)}.items():
             groups[page].append(i)
             spellings[key] += 1
     by_page: dict[str, list[str]] = defaultdict(list)
