@@ -55,13 +55,19 @@ RACY_SECONDS = 2
 stamp is not trusted next time: it is read and hashed again."""
 
 
+def _feed(h: Any, part: str | bytes) -> None:
+    """Add ``part`` to the hash ``h`` with its length first, so that no two lists of parts
+    hash the same bytes."""
+    data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+    h.update(len(data).to_bytes(8, "little"))
+    h.update(data)
+
+
 def digest(*parts: str | bytes) -> str:
     """A short stable digest of ``parts`` (strings or bytes), for cache keys."""
     h = hashlib.sha256()
     for part in parts:
-        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
+        _feed(h, part)
     return h.hexdigest()[:32]
 
 
@@ -69,16 +75,12 @@ def digests_after(prefix: str) -> Callable[[str], str]:
     """``digest(prefix, text)`` as a function of ``text``, for many texts: the prefix is
     hashed once."""
     head = hashlib.sha256()
-    data = prefix.encode("utf-8", "surrogatepass")
-    head.update(len(data).to_bytes(8, "little"))
-    head.update(data)
+    _feed(head, prefix)
     copy = head.copy
 
     def after(text: str) -> str:
         h = copy()
-        data = text.encode("utf-8", "surrogatepass")
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
+        _feed(h, text)
         return h.hexdigest()[:32]
 
     return after
