@@ -7,7 +7,8 @@ time that of all its processes (steadier than wall time on a shared machine):
 
 - a clean build with search, and one without (``--no-search``): no cache, a new output folder;
 - a no-op rebuild;
-- a rebuild after editing one article (a different article each run);
+- a rebuild after editing one article (a different article each run), without search and, when
+  Pagefind is installed, with it (which indexes again the part of the index that holds it);
 - a rebuild after editing the aliases of one entity, for a rarely and a often named entity.
 
 The archive is made with ``make_archive.py`` if the folder has none; the scenarios run on a copy
@@ -266,6 +267,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     scenarios: list[tuple[str, Scenario]] = []
     if "search" not in args.skip and has_search():
         scenarios.append(("search", Scenario("clean build, with search", clean)))
+        # Right after the clean builds with search, whose site and cache it starts from.
+        scenarios.append(("search", Scenario("one article edited, with search", one_article)))
     scenarios += [
         ("clean", Scenario("clean build, without search", clean, ("--no-search",))),
         ("noop", Scenario("no-op rebuild", nothing, ("--no-search",))),

@@ -47,7 +47,7 @@ from generator.parallel import collector_paused
 from generator.sources import content_files, read_bytes, read_text
 
 CACHE_DIR = ".explainer-cache"
-FORMAT = 2
+FORMAT = 3
 """Bumped when the layout of the cache changes."""
 
 RACY_SECONDS = 2
@@ -339,8 +339,9 @@ class OutputRecord:
 
     key: str | None
     digest: str
-    indexed: bool = False
-    """An HTML page that the search index covers."""
+    indexed: str = ""
+    """For an HTML page that marks content for the search index, the digest of what the index
+    reads of it (:func:`generator.search.indexed_digest`); "" for other files."""
 
 
 @dataclass(frozen=True)

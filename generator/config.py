@@ -32,6 +32,9 @@ class SiteConfig:
     link: str = "first"
     directory_links: bool = False
     search: bool = True
+    search_shard_size: int = 2000
+    """The most pages in one part of the search index (see :mod:`generator.search`): Pagefind
+    holds about 270 KB per page while it indexes, so 2,000 pages take about 550 MB."""
 
     @property
     def link_all(self) -> bool:
@@ -50,7 +53,7 @@ def _check_types(data: dict[str, Any], lines: dict[str, int], path: str) -> list
     for key in ("title", "description", "language", "timezone", "base_url", "link"):
         if key in data and not isinstance(data[key], str):
             bad(key, "must be a string")
-    for key in ("page_size", "entity_page_size", "feed_size"):
+    for key in ("page_size", "entity_page_size", "feed_size", "search_shard_size"):
         value = data.get(key, 1)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             bad(key, "must be a whole number of at least 1")

@@ -3,6 +3,7 @@ straight into the staging folder; then the other files of the site and the link 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -360,7 +361,9 @@ class RenderJob:
             record = OutputRecord(
                 key,
                 digest_bytes(file.data),
-                path.endswith(".html") and search.INDEXED_MARKER in file.data,
+                search.indexed_digest(file.data, not self.config.allow_html)
+                if path.endswith(".html")
+                else "",
             )
             links[path] = tuple(checks.link_targets(file))
             if self.staging is None:
@@ -439,6 +442,15 @@ class Site:
     records: dict[str, OutputRecord] = field(default_factory=dict)
     written: list[str] = field(default_factory=list)
     memory: dict[str, bytes] = field(default_factory=dict)
+    _written: set[str] = field(default_factory=set, repr=False)
+
+    def mark_written(self, path: str) -> None:
+        self.written.append(path)
+        self._written.add(path)
+
+    def was_written(self, path: str) -> bool:
+        """Whether this build wrote ``path`` (a set: the search index asks for every page)."""
+        return path in self._written
 
     def add(
         self,
@@ -455,7 +467,7 @@ class Site:
             self.memory[path] = data
         elif old is None or old.digest != record.digest:
             staging.write(path, data)
-            self.written.append(path)
+            self.mark_written(path)
 
 
 def finish_site(
@@ -472,7 +484,7 @@ def finish_site(
     for page in pages:
         site.records[page.path] = page.record
         if page.written and staging is not None:
-            site.written.append(page.path)
+            site.mark_written(page.path)
         if page.data is not None:
             site.memory[page.path] = page.data
     for file in asset_files(dirs):
@@ -504,18 +516,44 @@ def search_index(
     read_back: Callable[[str], bytes],
     config: SiteConfig,
 ) -> list[Diagnostic]:
-    """The search bundle over the indexed pages (see :func:`search.indexed_pages`), made again
-    only when one of those pages changed."""
+    """The search bundle over the indexed pages (see :func:`search.indexed_pages`), in parts
+    of at most ``config.search_shard_size`` pages. A part is made again only when one of its
+    pages changed, came or went, or the parts are laid out differently than before."""
     chosen = _indexed({p.path: p.record for p in pages})
-    before = {path: record for path, record in previous.items() if path.startswith(search.BUNDLE)}
-    if before and chosen == _indexed(previous):
-        site.records.update(before)
-        return []
-    files = [OutputFile(path, read_back(path)) for path in chosen]
-    bundle, problems = search.search_bundle(files, keep_index_url=not config.directory_links)
-    for file in bundle:
-        site.add(file.path, file.data, previous, staging)
+    count = search.shard_count(len(chosen), config.search_shard_size)
+    shards = _shards(chosen, count)
+    folders = search.shard_folders(list(shards))
+    manifest = search.shards_manifest(count, folders)
+    manifest_path = search.BUNDLE + search.SHARDS_FILE
+    before = previous.get(manifest_path)
+    same_layout = before is not None and before.digest == digest_bytes(manifest)
+    shards_before = _shards(_indexed(previous), count) if same_layout else {}
+    kept: dict[str, list[tuple[str, OutputRecord]]] = defaultdict(list)
+    for path, record in previous.items():
+        if path.startswith(search.BUNDLE) and path != manifest_path:
+            kept[search.bundle_folder(path)].append((path, record))
+    problems: list[Diagnostic] = []
+    for shard, members in shards.items():
+        folder = folders[shard]
+        if shards_before.get(shard) == members and kept[folder]:
+            site.records.update(kept[folder])
+            continue
+        files = [OutputFile(path, read_back(path)) for path in members]
+        bundle, found = search.search_bundle(files, not config.directory_links, folder)
+        problems += found
+        for file in bundle:
+            site.add(file.path, file.data, previous, staging)
+    if not problems:
+        site.add(manifest_path, manifest, previous, staging)
     return problems
+
+
+def _shards(indexed: Mapping[str, str], count: int) -> dict[int, dict[str, str]]:
+    """The indexed pages (path: digest) of each part of the index that has any, by part."""
+    shards: dict[int, dict[str, str]] = defaultdict(dict)
+    for path, page_digest in indexed.items():
+        shards[search.shard_of(path, count)][path] = page_digest
+    return dict(sorted(shards.items()))
 
 
 def _indexed(records: Mapping[str, OutputRecord]) -> dict[str, str]:
@@ -525,7 +563,7 @@ def _indexed(records: Mapping[str, OutputRecord]) -> dict[str, str]:
         for path, record in records.items()
         if path.endswith(".html") and path != urls.NOT_FOUND and not path.startswith(search.BUNDLE)
     }
-    marked = {path: record.digest for path, record in pages.items() if record.indexed}
+    marked = {path: record.indexed for path, record in pages.items() if record.indexed}
     return marked or {path: record.digest for path, record in pages.items()}
 
 
@@ -601,7 +639,7 @@ def render_site(
         if path in site.memory:
             return site.memory[path]
         assert staging is not None
-        if path in site.written:
+        if site.was_written(path):
             return staging.read(path)
         return (staging.out / path).read_bytes()
 

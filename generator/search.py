@@ -5,12 +5,22 @@ the pages that carry ``data-pagefind-body`` (articles, entities, notes) are writ
 temporary folder, indexed there, and the bundle is read back as output files that the build
 checks and writes with the rest of the site. Pagefind splits its index by each page's ``<html lang>`` and stems every
 language it knows (Danish and English among them) with that language's stemmer.
+
+Pagefind holds about 270 KB per page while it indexes (3 GB for 12,000 pages), so a large
+archive is indexed in parts of at most ``search_shard_size`` pages, one Pagefind run each: the
+first part is the bundle in ``pagefind/``, with Pagefind's scripts, and the others are bundles
+of their index files only in ``pagefind/shard-N/``, which the search page merges in (Pagefind's
+``mergeIndex``: every part is searched, and the results of all are ranked together by score). A
+page's part is fixed by a hash of its path, so an edit indexes again only the parts whose pages
+changed. ``pagefind/shards.json`` lists the parts.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import json
+import re
 import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
@@ -30,6 +40,87 @@ INDEXED_MARKER = b"data-pagefind-body"
 SEARCH_PATH = "search"
 """The diagnostic path of problems with indexing, which belong to no content file."""
 
+SHARDS_FILE = "shards.json"
+"""In the first part's folder: how many parts there are, and the folders of the others."""
+
+MERGED_FILES = ("pagefind-entry.json", "index/", "fragment/", "filter/")
+"""What a merged bundle is read for, with its ``.pf_meta`` file: Pagefind searches it with the
+scripts and WebAssembly of the first part, so the rest of a Pagefind bundle is left out."""
+
+
+_PAGEFIND_ATTRIBUTE = re.compile(
+    rb"\sdata-pagefind-(?:body|filter|meta|sort|weight|index-attrs|default-meta)\b"
+)
+_TAG = re.compile(rb"<([a-z][a-z0-9-]*)")
+_VOID = frozenset(
+    b"area base br col embed hr img input link meta source track wbr".split()
+)  # elements with no end tag
+_NOT_MARKUP = (b"<!--", b"<script", b"<style", b"<template", b"<textarea", b"<title", b"<xmp")
+"""Where ``<tag`` or ``</tag`` may be text, not markup: a part that holds one is not scanned."""
+
+
+def indexed_digest(data: bytes, scan: bool = True) -> str:
+    """The digest of what Pagefind reads of a page that marks its content to index; "" for a
+    page that does not.
+
+    That is the page up to ``<body`` (its language, title and metadata) and each element with a
+    ``data-pagefind-`` attribute that marks content, filters or metadata, whole. An entity's
+    page changes with every article that names the entity, but its indexed part does not: so a
+    new article indexes again only its own part of the index, not every part that holds one of
+    the entities it names. The elements are found by counting start and end tags of their name,
+    which is exact for the HTML the templates and the Markdown renderer write; where a part
+    could hold a tag in text (a comment, a script), or with ``scan`` False (raw HTML in the
+    content), the digest is the whole page's.
+    """
+    if INDEXED_MARKER not in data:
+        return ""
+    whole = hashlib.sha256(data).hexdigest()[:32]
+    lowered = data.lower()
+    body = lowered.find(b"<body")
+    if not scan or body == -1:
+        return whole
+    found = hashlib.sha256(data[:body])
+    done = body
+    for attribute in _PAGEFIND_ATTRIBUTE.finditer(lowered, body):
+        if attribute.start() < done:
+            continue  # inside an element already taken whole
+        start = lowered.rfind(b"<", done, attribute.start())
+        tag = _TAG.match(lowered, start) if start != -1 else None
+        end = _element_end(lowered, start, tag.group(1)) if tag is not None else None
+        if end is None or any(marker in lowered[start:end] for marker in _NOT_MARKUP):
+            return whole
+        found.update(b"%d:" % (end - start) + data[start:end])
+        done = end
+    return found.hexdigest()[:32]
+
+
+def _element_end(html: bytes, start: int, name: bytes) -> int | None:
+    """Where the element whose start tag is at ``start`` ends, or None if it does not."""
+    tag_end = html.find(b">", start)
+    if tag_end == -1:
+        return None
+    if name in _VOID or html[tag_end - 1 : tag_end] == b"/":
+        return tag_end + 1
+    opening, closing = b"<" + name, b"</" + name
+    depth, at = 1, tag_end + 1
+    while depth:
+        close = html.find(closing, at)
+        if close == -1:
+            return None
+        open_ = html.find(opening, at, close)
+        if open_ != -1:
+            after = html[open_ + len(opening) : open_ + len(opening) + 1]
+            if after in (b" ", b">", b"\t", b"\n", b"\r", b"\f", b"/"):
+                depth += 1
+            at = open_ + len(opening)
+            continue
+        after = html[close + len(closing) : close + len(closing) + 1]
+        if after in (b">", b" ", b"\t", b"\n", b"\r", b"\f"):
+            depth -= 1
+        at = close + len(closing)
+    end = html.find(b">", at)
+    return None if end == -1 else end + 1
+
 
 def pagefind_executable() -> Path | None:
     """The Pagefind binary that the ``pagefind`` package ships or finds, if any."""
@@ -47,6 +138,46 @@ def indexed_pages(files: Sequence[OutputFile]) -> list[OutputFile]:
     return [f for f in pages if INDEXED_MARKER in f.data] or pages
 
 
+def shard_count(pages: int, shard_size: int) -> int:
+    """Into how many parts the index of ``pages`` pages is split: the smallest power of two
+    that leaves about ``shard_size`` pages or fewer in each. Powers of two keep the parts of
+    most pages when the archive grows past a size; each doubling indexes every part again."""
+    count = 1
+    while pages > count * shard_size:
+        count *= 2
+    return count
+
+
+def shard_of(path: str, count: int) -> int:
+    """The part of the index that the page at ``path`` is in: a hash of the path, so that the
+    parts are the same size on average and a page stays in its part as others come and go."""
+    if count == 1:
+        return 0
+    return int.from_bytes(hashlib.sha256(path.encode("utf-8")).digest()[:8], "big") % count
+
+
+def shard_folders(shards: Sequence[int]) -> dict[int, str]:
+    """The folder of each part that has pages, by part: the first in :data:`BUNDLE`, where the
+    search page loads Pagefind's scripts from, the others in ``BUNDLE/shard-N/``."""
+    ordered = sorted(shards)
+    return {n: BUNDLE if i == 0 else f"{BUNDLE}shard-{n}/" for i, n in enumerate(ordered)}
+
+
+def shards_manifest(count: int, folders: dict[int, str]) -> bytes:
+    """:data:`SHARDS_FILE`: the number of parts, and the folders to merge relative to the first
+    part's, which the search page reads."""
+    merged = [folder.removeprefix(BUNDLE) for folder in folders.values() if folder != BUNDLE]
+    return json.dumps({"shards": count, "merge": sorted(merged)}, sort_keys=True).encode("utf-8")
+
+
+def bundle_folder(path: str) -> str:
+    """The folder of the part of the index that a file of the bundle belongs to."""
+    rest = path.removeprefix(BUNDLE)
+    if rest.startswith("shard-") and "/" in rest:
+        return BUNDLE + rest.split("/", 1)[0] + "/"
+    return BUNDLE
+
+
 def pagefind_command(binary: Path, site: Path, keep_index_url: bool) -> list[str]:
     """The Pagefind command line that indexes ``site`` into ``site/pagefind/``."""
     command = [str(binary), "--site", str(site), "--output-subdir", BUNDLE.rstrip("/"), "--quiet"]
@@ -56,9 +187,11 @@ def pagefind_command(binary: Path, site: Path, keep_index_url: bool) -> list[str
 
 
 def search_bundle(
-    files: Sequence[OutputFile], keep_index_url: bool = True
+    files: Sequence[OutputFile], keep_index_url: bool = True, into: str = BUNDLE
 ) -> tuple[list[OutputFile], list[Diagnostic]]:
-    """Index the pages among ``files``; the bundle's files under ``pagefind/``, or a problem.
+    """Index the pages among ``files``; the bundle's files under ``into``, or a problem. A
+    bundle in another folder than :data:`BUNDLE` is one to merge, and has only the files that
+    merging reads (:data:`MERGED_FILES`).
 
     ``keep_index_url`` makes results link to ``…/index.html``, like every other internal link
     of a site built without ``directory_links``.
@@ -102,7 +235,16 @@ def search_bundle(
             for path in sorted(bundle.rglob("*"))
             if path.is_file()
         }
-    return [OutputFile(BUNDLE + name, data) for name, data in stable_bundle(found).items()], []
+    files_of_bundle = list(stable_bundle(found).items())
+    if into != BUNDLE:
+        files_of_bundle = [(n, d) for n, d in files_of_bundle if _read_when_merged(n)]
+    return [OutputFile(into + name, data) for name, data in files_of_bundle], []
+
+
+def _read_when_merged(name: str) -> bool:
+    return name.startswith(MERGED_FILES) or (
+        name.startswith("pagefind.") and name.endswith(".pf_meta")
+    )
 
 
 # Pagefind writes its filter indexes from hash maps, in an order that changes from run to run

@@ -3,6 +3,7 @@ search page with and without an index; and a bundle that is the same on every bu
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -295,3 +296,196 @@ def test_cbor_uses_the_shortest_encoding() -> None:
     assert cbor_encode(1000) == b"\x19\x03\xe8"
     assert cbor_encode("a") == b"\x61a"
     assert cbor_encode([1, 2]) == b"\x82\x01\x02"
+
+
+# --- An index in parts -------------------------------------------------------------------------
+
+
+def test_the_index_is_split_into_a_power_of_two_parts_of_at_most_the_shard_size() -> None:
+    assert [search.shard_count(n, 2000) for n in (0, 1, 2000)] == [1, 1, 1]
+    assert [search.shard_count(n, 2000) for n in (2001, 4000, 4001)] == [2, 2, 4]
+    assert search.shard_count(12_200, 2000) == 8
+    assert search.shard_count(102_200, 2000) == 64
+
+
+def test_pages_spread_evenly_over_the_parts_and_keep_theirs() -> None:
+    paths = [f"2024/{n % 12 + 1:02d}/artikel-{n}/index.html" for n in range(8000)]
+    parts = [search.shard_of(path, 8) for path in paths]
+    sizes = [parts.count(part) for part in range(8)]
+    assert all(850 <= size <= 1150 for size in sizes), sizes
+    assert [search.shard_of(path, 8) for path in reversed(paths)] == parts[::-1]
+    assert {search.shard_of(path, 1) for path in paths} == {0}
+
+
+def indexed_urls(bundle: Path) -> set[str]:
+    """The URLs of the pages a bundle's fragments hold."""
+    import gzip
+    import re
+
+    found = set()
+    for fragment in (bundle / "fragment").glob("*.pf_fragment"):
+        found |= set(re.findall(rb'"url":"([^"]*)"', gzip.decompress(fragment.read_bytes())))
+    return {url.decode("utf-8").lstrip("/") for url in found}
+
+
+def sharded_project(root: Path, size: int = 2) -> Path:
+    site_yaml = f'title: "Testarkiv"\nlanguage: da\nsearch_shard_size: {size}\n'
+    return write_project(root, project_files(), site_yaml)
+
+
+def parts(site: Path) -> dict[str, set[str]]:
+    """Each part of the index (its folder under the site) with the pages it holds."""
+    manifest = json.loads((site / "pagefind/shards.json").read_text(encoding="utf-8"))
+    folders = ["pagefind/"] + [f"pagefind/{name}" for name in manifest["merge"]]
+    return {folder: indexed_urls(site / folder) for folder in folders}
+
+
+def record_pagefind_runs(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
+    """From now on, the pages each Pagefind run indexes, in a list that grows with the runs."""
+    runs: list[set[str]] = []
+    command = search.pagefind_command
+
+    def recorded(binary: Path, site: Path, keep_index_url: bool) -> list[str]:
+        runs.append({p.relative_to(site).as_posix() for p in site.rglob("*.html")})
+        return command(binary, site, keep_index_url)
+
+    monkeypatch.setattr(search, "pagefind_command", recorded)
+    return runs
+
+
+def test_a_large_index_is_built_in_parts_that_the_search_page_merges(tmp_path: Path) -> None:
+    project = sharded_project(tmp_path / "p")
+    code, _, err = build(project, tmp_path / "site")
+    assert code == 0, err
+    site = tmp_path / "site"
+    manifest = json.loads((site / "pagefind/shards.json").read_text(encoding="utf-8"))
+    pages = sorted(url for urls in parts(site).values() for url in urls)
+    assert manifest["shards"] == search.shard_count(len(pages), 2) == 4
+    assert len(manifest["merge"]) >= 1
+    assert len(pages) == len(set(pages)) == 5 + (1 if (site / "notes/putin-indsat").exists() else 0)
+    for folder, held in parts(site).items():
+        for url in held:
+            number = search.shard_of(url, manifest["shards"])
+            assert folder in (f"pagefind/shard-{number}/", "pagefind/"), (folder, url)
+        names = {p.relative_to(site / folder).as_posix() for p in (site / folder).rglob("*")}
+        if folder == "pagefind/":
+            assert {"pagefind-ui.js", "pagefind.js", "wasm.da.pagefind"} <= names
+        else:
+            assert not any(n.endswith((".js", ".css", ".pagefind")) for n in names), names
+            assert "pagefind-entry.json" in names
+
+
+@pytest.fixture
+def sharded(tmp_path: Path) -> tuple[Path, Path]:
+    """A project with its index in parts of at most 2 pages, built: the project, the site."""
+    project = sharded_project(tmp_path / "p")
+    assert build(project, tmp_path / "site")[0] == 0
+    return project, tmp_path / "site"
+
+
+def test_an_edit_indexes_again_only_the_part_of_the_page_it_changed(
+    tmp_path: Path, sharded: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project, out = sharded
+    runs = record_pagefind_runs(monkeypatch)
+    source = project / "content/articles/2024/kreml.md"
+    source.write_text(source.read_text() + "\nEt afsnit mere.\n")
+    assert build(project, out)[0] == 0
+    edited = "2024/11/kreml-svarer/index.html"
+    (run,) = runs
+    assert edited in run
+    assert run == next(held for held in parts(out).values() if edited in held)
+    assert len(parts(out)) > 1
+    assert build(project, out)[0] == 0
+    assert len(runs) == 1, "a build that changed no page indexed nothing"
+    monkeypatch.undo()
+    assert build(project, tmp_path / "clean")[0] == 0
+    after_edit = {k: v for k, v in tree(out).items() if k.startswith("pagefind/")}
+    assert after_edit == {k: v for k, v in tree(tmp_path / "clean").items() if "pagefind/" in k}
+
+
+def test_when_the_archive_outgrows_its_parts_every_part_is_made_again(tmp_path: Path) -> None:
+    """From 2 parts to 4: the note's part keeps its page while the article beside it moves to a
+    part of its own, so a build that kept a part made for the old layout would index that
+    article twice."""
+    note, moving = "notes/putin-indsat/index.html", "2024/11/ny-artikel-6/index.html"
+    assert (search.shard_of(note, 2), search.shard_of(moving, 2)) == (1, 1)
+    assert (search.shard_of(note, 4), search.shard_of(moving, 4)) == (1, 3)
+    project = sharded_project(tmp_path / "p", size=4)
+    out = tmp_path / "site"
+
+    def add(n: int) -> None:
+        text = article(f"Ny artikel {n}", body="Ny.")
+        (project / f"content/articles/2024/ny-{n}.md").write_text(text, encoding="utf-8")
+
+    add(6)
+    assert build(project, out)[0] == 0
+    before = json.loads((out / "pagefind/shards.json").read_text(encoding="utf-8"))
+    for n in (1, 2, 4):
+        assert search.shard_of(f"2024/11/ny-artikel-{n}/index.html", 4) != 1
+        add(n)
+    assert build(project, out)[0] == 0
+    after = json.loads((out / "pagefind/shards.json").read_text(encoding="utf-8"))
+    assert (before["shards"], after["shards"]) == (2, 4)
+    held = [url for urls in parts(out).values() for url in urls]
+    assert sorted(held) == sorted(set(held)) and len(held) == 10
+    assert build(project, tmp_path / "clean")[0] == 0
+    assert {k: v for k, v in tree(out).items() if k.startswith("pagefind/")} == {
+        k: v for k, v in tree(tmp_path / "clean").items() if k.startswith("pagefind/")
+    }
+
+
+ENTITY_PAGE = """\
+<!DOCTYPE html><html lang="da"><head><title>Moskva</title></head><body>
+<main><article class="entity" data-pagefind-body><h1>Moskva</h1>
+<div><p>Ruslands <em>hovedstad</em>.</p><div>Mere</div></div></article>
+<p class="kicker" data-pagefind-filter="Type">Sted</p>
+<div class="backlinks"><ol><li><a href="../../2024/a/index.html">A</a></li></ol></div>
+</main></body></html>"""
+
+
+def test_what_the_index_reads_of_a_page_has_a_digest_of_its_own() -> None:
+    digest = search.indexed_digest(ENTITY_PAGE.encode())
+    assert len(digest) == 32
+
+    def changed(old: str, new: str) -> bool:
+        assert old in ENTITY_PAGE
+        return search.indexed_digest(ENTITY_PAGE.replace(old, new).encode()) != digest
+
+    # The list of the articles that name the entity is not indexed: adding one changes nothing.
+    assert not changed("<li>", '<li><a href="../../2024/b/index.html">B</a></li><li>')
+    assert changed("<em>hovedstad</em>", "<em>by</em>")
+    assert changed("<div>Mere</div>", "<div>Mere tekst</div>")
+    assert changed(">Sted<", ">By<")
+    assert changed('lang="da"', 'lang="en"')
+    assert changed("<title>Moskva", "<title>Moscow")
+    assert search.indexed_digest(b"<html><body><p>No marker</p></body></html>") == ""
+
+
+def test_a_part_that_may_hold_tags_as_text_is_read_whole() -> None:
+    """In a comment, ``</div>`` is no end tag: the page's own digest is used instead."""
+    page = ENTITY_PAGE.replace("<div>Mere</div>", "<!-- </div> --><div>Mere</div>")
+    whole = hashlib.sha256(page.encode()).hexdigest()[:32]
+    assert search.indexed_digest(page.encode()) == whole
+    assert (
+        search.indexed_digest(ENTITY_PAGE.encode(), scan=False)
+        == (hashlib.sha256(ENTITY_PAGE.encode()).hexdigest()[:32])
+    )
+
+
+def test_a_new_article_indexes_only_its_own_part_not_those_of_the_entities_it_names(
+    sharded: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project, out = sharded
+    putin_before = (out / "entities/vladimir-putin/index.html").read_bytes()
+    runs = record_pagefind_runs(monkeypatch)
+    new = article("Putin i Kreml", "2024-11-14T09:00:00", "Vladimir Putin talte i Kreml.")
+    (project / "content/articles/2024/putin-i-kreml.md").write_text(new, encoding="utf-8")
+    assert build(project, out)[0] == 0
+    assert (out / "entities/vladimir-putin/index.html").read_bytes() != putin_before
+    added = "2024/11/putin-i-kreml/index.html"
+    putin, count = "entities/vladimir-putin/index.html", 4
+    assert json.loads((out / "pagefind/shards.json").read_text())["shards"] == count
+    assert search.shard_of(putin, count) != search.shard_of(added, count)
+    (run,) = runs
+    assert added in run and putin not in run

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import feedparser
 import pytest
 
+from generator import search
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.support import REPO, SECOND_ARTICLE, SECOND_TITLE, SEED_ARTICLE
+from tests.browser.support import (
+    REPO,
+    SECOND_ARTICLE,
+    SECOND_TITLE,
+    SEED_ARTICLE,
+    demo_project,
+    serve,
+)
+from tests.sitekit import build
 
 SCREENSHOTS = REPO / "tests/artifacts/screenshots"
 KURSK = "entities/kursk-oblast/"
@@ -182,6 +192,36 @@ def test_searching_kursk_finds_pages_under_the_subpath_and_opens_one(
     page.wait_for_load_state()
     assert page.url.startswith(site_url)
     assert page.locator("h1").inner_text() == first_title
+
+
+@pytest.fixture(scope="module")
+def sharded_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo site with its search index in parts of at most 4 pages."""
+    root = tmp_path_factory.mktemp("sharded")
+    project = demo_project(root)
+    with (project / "content/site.yaml").open("a", encoding="utf-8") as config:
+        config.write("\nsearch_shard_size: 4\n")
+    code, out, err = build(project, root / "site")
+    assert code == 0, err + out
+    with serve(root / "site") as url:
+        yield url
+
+
+def test_a_search_over_an_index_in_parts_finds_pages_in_several_of_them(
+    page: Any, sharded_site_url: str
+) -> None:
+    open_page(page, sharded_site_url, "search/?q=Kursk")
+    results = search_results(page)
+    page.wait_for_timeout(500)
+    titles = results.all_inner_texts()
+    assert "Kursk oblast" in titles
+    assert SECOND_TITLE in titles
+    shards = page.evaluate(
+        'async () => (await fetch(new URL("../pagefind/shards.json", location.href))).json()'
+    )["shards"]
+    hrefs = [results.nth(i).get_attribute("href") or "" for i in range(results.count())]
+    found = {search.shard_of(h.split("#", 1)[0].removeprefix("/arkiv/"), shards) for h in hrefs}
+    assert len(found) > 1, f"all results came from one part of {shards}: {hrefs}"
 
 
 def test_the_search_field_is_labelled_for_a_screen_reader(page: Any, site_url: str) -> None:
