@@ -23,7 +23,7 @@ import json
 import re
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +48,9 @@ MERGED_FILES = ("pagefind-entry.json", "index/", "fragment/", "filter/")
 scripts and WebAssembly of the first part, so the rest of a Pagefind bundle is left out."""
 
 
-_PAGEFIND_ATTRIBUTE = re.compile(
-    rb"\sdata-pagefind-(?:body|filter|meta|sort|weight|index-attrs|default-meta)\b"
-)
+_PAGEFIND_ATTRIBUTE = b"data-pagefind-"
+_MARKING = re.compile(rb"(?:body|filter|meta|sort|weight|index-attrs|default-meta)\b")
+"""The ``data-pagefind-`` attributes that mark content, filters or metadata (not ``ignore``)."""
 _TAG = re.compile(rb"<([a-z][a-z0-9-]*)")
 _VOID = frozenset(
     b"area base br col embed hr img input link meta source track wbr".split()
@@ -74,24 +74,41 @@ def indexed_digest(data: bytes, scan: bool = True) -> str:
     """
     if INDEXED_MARKER not in data:
         return ""
-    whole = hashlib.sha256(data).hexdigest()[:32]
-    lowered = data.lower()
+    lowered = data.lower() if scan else b""
     body = lowered.find(b"<body")
-    if not scan or body == -1:
-        return whole
+    if body == -1:
+        return _whole(data)
     found = hashlib.sha256(data[:body])
     done = body
-    for attribute in _PAGEFIND_ATTRIBUTE.finditer(lowered, body):
-        if attribute.start() < done:
+    for at in _marking_attributes(lowered, body):
+        if at < done:
             continue  # inside an element already taken whole
-        start = lowered.rfind(b"<", done, attribute.start())
+        start = lowered.rfind(b"<", done, at)
         tag = _TAG.match(lowered, start) if start != -1 else None
         end = _element_end(lowered, start, tag.group(1)) if tag is not None else None
         if end is None or any(marker in lowered[start:end] for marker in _NOT_MARKUP):
-            return whole
+            return _whole(data)
         found.update(b"%d:" % (end - start) + data[start:end])
         done = end
     return found.hexdigest()[:32]
+
+
+def _whole(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+def _marking_attributes(html: bytes, start: int) -> Iterator[int]:
+    """Where each marking ``data-pagefind-`` attribute after ``start`` begins (found with
+    ``bytes.find``, many times faster here than a pattern that starts with a space)."""
+    at = html.find(_PAGEFIND_ATTRIBUTE, start)
+    while at != -1:
+        after = at + len(_PAGEFIND_ATTRIBUTE)
+        if html[at - 1 : at] in _SPACES and _MARKING.match(html, after):
+            yield at
+        at = html.find(_PAGEFIND_ATTRIBUTE, after)
+
+
+_SPACES = frozenset((b" ", b"\t", b"\n", b"\r", b"\f"))
 
 
 def _element_end(html: bytes, start: int, name: bytes) -> int | None:
@@ -110,12 +127,12 @@ def _element_end(html: bytes, start: int, name: bytes) -> int | None:
         open_ = html.find(opening, at, close)
         if open_ != -1:
             after = html[open_ + len(opening) : open_ + len(opening) + 1]
-            if after in (b" ", b">", b"\t", b"\n", b"\r", b"\f", b"/"):
+            if after in _SPACES or after in (b">", b"/"):
                 depth += 1
             at = open_ + len(opening)
             continue
         after = html[close + len(closing) : close + len(closing) + 1]
-        if after in (b">", b" ", b"\t", b"\n", b"\r", b"\f"):
+        if after in _SPACES or after == b">":
             depth -= 1
         at = close + len(closing)
     end = html.find(b">", at)
@@ -166,8 +183,8 @@ def shard_folders(shards: Sequence[int]) -> dict[int, str]:
 def shards_manifest(count: int, folders: dict[int, str]) -> bytes:
     """:data:`SHARDS_FILE`: the number of parts, and the folders to merge relative to the first
     part's, which the search page reads."""
-    merged = [folder.removeprefix(BUNDLE) for folder in folders.values() if folder != BUNDLE]
-    return json.dumps({"shards": count, "merge": sorted(merged)}, sort_keys=True).encode("utf-8")
+    merged = [folders[n].removeprefix(BUNDLE) for n in sorted(folders) if folders[n] != BUNDLE]
+    return json.dumps({"shards": count, "merge": merged}, sort_keys=True).encode("utf-8")
 
 
 def bundle_folder(path: str) -> str:

@@ -317,6 +317,20 @@ def test_pages_spread_evenly_over_the_parts_and_keep_theirs() -> None:
     assert {search.shard_of(path, 1) for path in paths} == {0}
 
 
+def test_the_first_part_with_pages_is_the_main_bundle_and_the_others_are_listed_in_order() -> None:
+    folders = search.shard_folders([11, 2, 10, 5])
+    assert folders == {
+        2: "pagefind/",
+        5: "pagefind/shard-5/",
+        10: "pagefind/shard-10/",
+        11: "pagefind/shard-11/",
+    }
+    assert json.loads(search.shards_manifest(16, folders)) == {
+        "merge": ["shard-5/", "shard-10/", "shard-11/"],
+        "shards": 16,
+    }
+
+
 def indexed_urls(bundle: Path) -> set[str]:
     """The URLs of the pages a bundle's fragments hold."""
     import gzip
