@@ -4,6 +4,7 @@ note pages, the timeline page and entity timelines."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -311,10 +312,14 @@ def test_a_build_with_a_missing_annotation_quote_fails_and_names_the_line(tmp_pa
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("notes") / "site"
-    code, _out, err = build(SITE, out)
+    # Built from a copy: a build keeps its cache in the project, which must not be the
+    # repository's fixture (a cache left there by an earlier run would make this build an
+    # incremental one).
+    root = tmp_path_factory.mktemp("notes")
+    shutil.copytree(SITE / "content", root / "project/content")
+    code, _out, err = build(root / "project", root / "site")
     assert code == 0, err
-    return out
+    return root / "site"
 
 
 def page(site: Path, path: str) -> str:
