@@ -74,7 +74,9 @@ def indexed_digest(data: bytes, scan: bool = True) -> str:
     """
     if INDEXED_MARKER not in data:
         return ""
-    lowered = data.lower() if scan else b""
+    if not scan:
+        return _whole(data)
+    lowered = data.lower()
     body = lowered.find(b"<body")
     if body == -1:
         return _whole(data)
