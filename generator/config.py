@@ -33,8 +33,9 @@ class SiteConfig:
     directory_links: bool = False
     search: bool = True
     search_shard_size: int = 2000
-    """The most pages in one part of the search index (see :mod:`generator.search`): Pagefind
-    holds about 270 KB per page while it indexes, so 2,000 pages take about 550 MB."""
+    """The pages one part of the search index holds at most on average (see
+    :mod:`generator.search`): Pagefind holds about 270 KB per page while it indexes, so 2,000
+    pages take about 550 MB."""
 
     @property
     def link_all(self) -> bool:
