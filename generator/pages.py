@@ -532,20 +532,19 @@ def search_index(
     for path, record in previous.items():
         if path.startswith(search.BUNDLE) and path != manifest_path:
             kept[search.bundle_folder(path)].append((path, record))
-    problems: list[Diagnostic] = []
     for shard, members in shards.items():
         folder = folders[shard]
         if shards_before.get(shard) == members and kept[folder]:
             site.records.update(kept[folder])
             continue
         files = [OutputFile(path, read_back(path)) for path in members]
-        bundle, found = search.search_bundle(files, not config.directory_links, folder)
-        problems += found
+        bundle, problems = search.search_bundle(files, not config.directory_links, folder)
+        if problems:
+            return problems  # the same for every part (no Pagefind, or one that fails): once
         for file in bundle:
             site.add(file.path, file.data, previous, staging)
-    if not problems:
-        site.add(manifest_path, manifest, previous, staging)
-    return problems
+    site.add(manifest_path, manifest, previous, staging)
+    return []
 
 
 def _shards(indexed: Mapping[str, str], count: int) -> dict[int, dict[str, str]]:

@@ -215,6 +215,18 @@ def test_a_missing_pagefind_fails_the_build_and_says_how_to_build_without_it(
     assert not (tmp_path / "site").exists()
 
 
+def test_a_missing_pagefind_is_reported_once_for_an_index_in_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "pagefind_executable", lambda: None)
+    code, _, err = build(sharded_project(tmp_path / "p"), tmp_path / "site")
+    assert code == 1
+    assert [line for line in err.splitlines() if line.startswith("search:")] == [
+        'search: error: Pagefind is not installed (pip install "pagefind[extended]"); '
+        "build with --no-search to skip the search index"
+    ]
+
+
 def test_a_failing_pagefind_fails_the_build_with_its_exit_code(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
