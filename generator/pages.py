@@ -517,8 +517,9 @@ def search_index(
     config: SiteConfig,
 ) -> list[Diagnostic]:
     """The search bundle over the indexed pages (see :func:`search.indexed_pages`), in parts
-    of at most ``config.search_shard_size`` pages. A part is made again only when one of its
-    pages changed, came or went, or the parts are laid out differently than before."""
+    of ``config.search_shard_size`` pages or fewer on average. A part is made again only when
+    what the index reads of one of its pages changed, a page came or went, or the parts are
+    laid out differently than before; the problem of the first part that Pagefind fails on."""
     chosen = _indexed({p.path: p.record for p in pages})
     count = search.shard_count(len(chosen), config.search_shard_size)
     shards = _shards(chosen, count)
