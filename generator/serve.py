@@ -496,6 +496,7 @@ class Preview:
             raise RuntimeError("the file watcher did not start")
 
     def _watch(self) -> None:
+        pending: list[str] = []
         while not self._stop.is_set():
             paths = self.watched_paths()
             changes_seen = watchfiles.watch(
@@ -510,15 +511,21 @@ class Preview:
                 self._watching.set()
                 if self._stop.is_set():
                     return
+                if pending:
+                    # The watch of the new folders is running now (it yields only once it
+                    # is): a build now sees every edit, and any edit after it is an event.
+                    self.rebuild(pending)
+                    pending = []
                 changed = self._relevant(path for _change, path in changes)
                 now = self.watched_paths()
                 if now != paths:
                     # A templates/ folder made (or removed) since the watch began: watch what
-                    # is there now, and build with it.
+                    # is there now, then build with it. Built first, an edit made between the
+                    # build and the new watch would go unseen.
                     added = [
                         shown_path(p, self.options.project) + "/" for p in now if p not in paths
                     ]
-                    self.rebuild(changed or added or ["templates/"])
+                    pending = changed or added or ["templates/"]
                     break
                 if changed:
                     self.rebuild(changed)

@@ -17,9 +17,11 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import pytest
+import watchfiles
 
 from generator.build import BuildOptions, build
 from generator.diagnostics import error
@@ -340,7 +342,21 @@ def test_an_edited_stylesheet_in_the_project_templates_is_served_after_a_reload(
         stop_preview(running, thread)
 
 
-def test_a_templates_folder_made_while_serving_is_watched_and_built_with(project: Path) -> None:
+@pytest.mark.parametrize("slow_watch", [False, True])
+def test_a_templates_folder_made_while_serving_is_watched_and_built_with(
+    project: Path, monkeypatch: pytest.MonkeyPatch, slow_watch: bool
+) -> None:
+    """With ``slow_watch``, each watch starts half a second late, as on a busy machine: the
+    build with the new folder must come after the watch of it has started, or the edit made
+    right after that build goes unseen."""
+    if slow_watch:
+        watch = watchfiles.watch
+
+        def slow(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            time.sleep(0.5)
+            yield from watch(*args, **kwargs)
+
+        monkeypatch.setattr(watchfiles, "watch", slow)
     running, thread = start_preview(project)
     try:
         events = EventStream(running)
