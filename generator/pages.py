@@ -440,17 +440,9 @@ class Site:
     """The files of the new site: records of all, and the bytes of those not yet on disk."""
 
     records: dict[str, OutputRecord] = field(default_factory=dict)
-    written: list[str] = field(default_factory=list)
+    written: dict[str, None] = field(default_factory=dict)
+    """The files this build wrote, in order (a dict: the search index asks of every page)."""
     memory: dict[str, bytes] = field(default_factory=dict)
-    _written: set[str] = field(default_factory=set, repr=False)
-
-    def mark_written(self, path: str) -> None:
-        self.written.append(path)
-        self._written.add(path)
-
-    def was_written(self, path: str) -> bool:
-        """Whether this build wrote ``path`` (a set: the search index asks for every page)."""
-        return path in self._written
 
     def add(
         self,
@@ -467,7 +459,7 @@ class Site:
             self.memory[path] = data
         elif old is None or old.digest != record.digest:
             staging.write(path, data)
-            self.mark_written(path)
+            self.written[path] = None
 
 
 def finish_site(
@@ -484,7 +476,7 @@ def finish_site(
     for page in pages:
         site.records[page.path] = page.record
         if page.written and staging is not None:
-            site.mark_written(page.path)
+            site.written[page.path] = None
         if page.data is not None:
             site.memory[page.path] = page.data
     for file in asset_files(dirs):
@@ -639,7 +631,7 @@ def render_site(
         if path in site.memory:
             return site.memory[path]
         assert staging is not None
-        if site.was_written(path):
+        if path in site.written:
             return staging.read(path)
         return (staging.out / path).read_bytes()
 

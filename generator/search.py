@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import urls
+from generator.cache import digest_bytes
 from generator.diagnostics import Diagnostic, error
 from generator.render import OutputFile
 
@@ -75,11 +76,11 @@ def indexed_digest(data: bytes, scan: bool = True) -> str:
     if INDEXED_MARKER not in data:
         return ""
     if not scan:
-        return _whole(data)
+        return digest_bytes(data)
     lowered = data.lower()
     body = lowered.find(b"<body")
     if body == -1:
-        return _whole(data)
+        return digest_bytes(data)
     found = hashlib.sha256(data[:body])
     done = body
     for at in _marking_attributes(lowered, body):
@@ -89,14 +90,10 @@ def indexed_digest(data: bytes, scan: bool = True) -> str:
         tag = _TAG.match(lowered, start) if start != -1 else None
         end = _element_end(lowered, start, tag.group(1)) if tag is not None else None
         if end is None or any(marker in lowered[start:end] for marker in _NOT_MARKUP):
-            return _whole(data)
+            return digest_bytes(data)
         found.update(b"%d:" % (end - start) + data[start:end])
         done = end
     return found.hexdigest()[:32]
-
-
-def _whole(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:32]
 
 
 def _marking_attributes(html: bytes, start: int) -> Iterator[int]:
