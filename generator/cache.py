@@ -341,7 +341,9 @@ class OutputRecord:
     digest: str
     indexed: str = ""
     """For an HTML page that marks content for the search index, the digest of what the index
-    reads of it (:func:`generator.search.indexed_digest`); "" for other files."""
+    reads of it (:func:`generator.search.indexed_digest`); "" for other files, and for every
+    file of a build without search (a build with search has other page keys: it renders every
+    page again)."""
 
 
 @dataclass(frozen=True)

@@ -362,7 +362,7 @@ class RenderJob:
                 key,
                 digest_bytes(file.data),
                 search.indexed_digest(file.data, not self.config.allow_html)
-                if path.endswith(".html")
+                if self.config.search and path.endswith(".html")
                 else "",
             )
             links[path] = tuple(checks.link_targets(file))
@@ -613,6 +613,7 @@ def render_site(
         config,
         (u.url for u in units if u.url is not None),
         cache.template_folder(cache_folder) if cache_folder is not None else None,
+        cache.code_version(),
     )
     prefix = digest(cache.code_version(), repr(config), templates, repr(env.globals["nav"]))
     # Inputs are digests, URLs and repr()s, none of which holds a NUL: joined with NULs, two

@@ -20,8 +20,14 @@ from jinja2 import (
     pass_context,
     select_autoescape,
 )
+from jinja2.compiler import CodeGenerator
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
+
+try:
+    from markupsafe._speedups import _escape_inner
+except ImportError:  # markupsafe without its C speedups, or before 3.0
+    _escape_inner = None
 
 from generator import urls
 from generator.config import SiteConfig
@@ -57,6 +63,37 @@ NAV = (
 )
 
 
+def output_escape(value: Any) -> str:
+    """What ``{{ value }}`` writes into a page: markupsafe's ``escape``, without making the
+    :class:`Markup` that only the page's text would hold. A page escapes hundreds of values,
+    and making each into a ``Markup`` costs more than escaping it."""
+    if _escape_inner is None:
+        return escape(value)
+    if type(value) is str:
+        return _escape_inner(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return _escape_inner(str(value))
+
+
+class ViewCodeGenerator(CodeGenerator):
+    """Compiles templates to write their escaped values with :func:`output_escape`. The text
+    they write is the same; what a template computes with (a ``set`` block, a macro's result)
+    is still :class:`Markup`, since Jinja2 makes that of the text it gathers."""
+
+    def visit_Template(self, node: Any, frame: Any = None) -> None:
+        self.writeline("from generator.render import output_escape")
+        super().visit_Template(node, frame)
+
+    def _output_child_pre(self, node: Any, frame: Any, finalize: Any) -> None:
+        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
+            super()._output_child_pre(node, frame, finalize)
+            return
+        self.write("output_escape(")
+        if finalize.src is not None:
+            self.write(finalize.src)
+
+
 class ViewEnvironment(Environment):
     """A Jinja2 environment for views: ``page.title`` looks a plain dict up by key first.
 
@@ -64,6 +101,8 @@ class ViewEnvironment(Environment):
     every lookup would first fail as an attribute. The result is the same unless a view has a
     key named like a dict method, which no view has.
     """
+
+    code_generator_class = ViewCodeGenerator
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict:
@@ -127,19 +166,34 @@ def asset_filter(context: Context, name: str) -> str:
     return _page_links(context, "asset")(urls.asset(name))
 
 
+class CompiledTemplates(FileSystemBytecodeCache):
+    """Compiled templates kept in a folder, each valid for its source and for the ``compiler``
+    (a digest of the code that compiled it, :class:`ViewCodeGenerator` among it): Jinja2 alone
+    would check the source only."""
+
+    def __init__(self, directory: str, compiler: str) -> None:
+        super().__init__(directory)
+        self.compiler = compiler
+
+    def get_source_checksum(self, source: str) -> str:
+        return super().get_source_checksum(f"{self.compiler}\0{source}")
+
+
 def make_environment(
     dirs: Iterable[Path],
     config: SiteConfig,
     page_urls: Iterable[str] = (),
     bytecode: Path | None = None,
+    compiler: str = "",
 ) -> Environment:
     """A Jinja2 environment with autoescape and StrictUndefined. Templates are read once: a
     build never sees them change. With ``bytecode``, compiled templates are kept in that folder
-    (keyed by a checksum of their source), so a build does not compile unchanged templates."""
+    (keyed by their source and by ``compiler``, see :class:`CompiledTemplates`), so a build
+    does not compile unchanged templates."""
     bytecode_cache = None
     if bytecode is not None:
         bytecode.mkdir(parents=True, exist_ok=True)
-        bytecode_cache = FileSystemBytecodeCache(str(bytecode))
+        bytecode_cache = CompiledTemplates(str(bytecode), compiler)
     env = ViewEnvironment(
         bytecode_cache=bytecode_cache,
         loader=FileSystemLoader([str(d) for d in dirs]),

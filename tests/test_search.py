@@ -432,6 +432,32 @@ def test_an_edit_indexes_again_only_the_part_of_the_page_it_changed(
     assert after_edit == clean
 
 
+def test_a_build_with_search_after_one_without_indexes_every_page_as_a_clean_build_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build without search leaves out what the index reads of each page; the build with
+    search after it has other page keys, so it renders every page again and indexes them all.
+    An edit after that indexes one part again, as after a build with search."""
+    project = sharded_project(tmp_path / "p")
+    out = tmp_path / "site"
+    assert build(project, out, "--no-search")[0] == 0
+    runs = record_pagefind_runs(monkeypatch)
+    assert build(project, out)[0] == 0
+    assert sorted(url for run in runs for url in run) == sorted(
+        url for urls in parts(out).values() for url in urls
+    )
+    assert len(runs) == len(parts(out)) > 1
+    runs.clear()
+    source = project / "content/articles/2024/kreml.md"
+    source.write_text(source.read_text() + "\nEt afsnit mere.\n")
+    assert build(project, out)[0] == 0
+    assert len(runs) == 1 and "2024/11/kreml-svarer/index.html" in runs[0]
+    monkeypatch.undo()
+    assert build(project, tmp_path / "clean")[0] == 0
+    clean = {k: v for k, v in tree(tmp_path / "clean").items() if k.startswith("pagefind/")}
+    assert {k: v for k, v in tree(out).items() if k.startswith("pagefind/")} == clean
+
+
 def test_when_the_archive_outgrows_its_parts_every_part_is_made_again(tmp_path: Path) -> None:
     """From 2 parts to 4: the note's part keeps its page while the article beside it moves to a
     part of its own, so a build that kept a part made for the old layout would index that
