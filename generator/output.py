@@ -95,8 +95,10 @@ def write_tree(root: Path, files: Iterable[OutputFile]) -> int:
 
 
 WRITER_THREADS = 4
-"""Threads per process that create files. Creating a file costs the disk's latency (journal,
-folder entry) more than its bandwidth, and the threads wait for it without holding the GIL."""
+"""Threads per process that create files (:meth:`Staging.write_soon`). Creating a file costs
+the kernel's work and the disk's latency (journal, folder entry) more than its bandwidth, and
+the threads wait for it without holding the GIL; that helps only while a core is free of the
+build's processes, so the render stage uses them only then."""
 
 
 class Staging:

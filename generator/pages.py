@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -17,7 +17,7 @@ from generator.config import SiteConfig
 from generator.diagnostics import Diagnostic, error
 from generator.index import SiteIndex
 from generator.output import Staging
-from generator.parallel import chunks, jobs_for, run_tasks
+from generator.parallel import chunks, cpu_count, jobs_for, run_tasks
 from generator.render import (
     OutputFile,
     asset_files,
@@ -336,6 +336,10 @@ class RenderJob:
     journal: cache.LinkJournal | None
     project: Path
     """Where template paths in diagnostics start from."""
+    write_on_threads: bool = True
+    """Pages go to the staging folder from threads (:meth:`Staging.write_soon`), so that the
+    kernel's work of creating them runs on a core that no process renders on. When every core
+    renders, the threads only add work, and each process writes its pages itself."""
 
     def render(
         self, number: int, links: Links, problems: list[tuple[Diagnostic, str]]
@@ -373,7 +377,10 @@ class RenderJob:
                 continue
             written = old is None or old.digest != record.digest
             if written:
-                self.staging.write_soon(path, file.data)
+                if self.write_on_threads:
+                    self.staging.write_soon(path, file.data)
+                else:
+                    self.staging.write(path, file.data)
             done.append(PageResult(path, view.url, view.template, record, written, True))
         return done
 
@@ -408,6 +415,7 @@ def render_units(job: RenderJob, jobs: int) -> Rendered:
     # Units without a key may hold many pages: they go first, so that none is left to the end.
     todo.sort(key=lambda n: job.keys[n] is not None)
     jobs = jobs_for(jobs, len(todo), 4)
+    job = replace(job, write_on_threads=jobs < cpu_count())
     pieces = chunks(todo, jobs, smallest=1, largest=32)
     rendered = Rendered([], set(), [], {})
     problems: dict[Diagnostic, list[str]] = {}

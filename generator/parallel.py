@@ -86,9 +86,17 @@ def chunks(items: Sequence[Any], jobs: int, smallest: int = 1, largest: int = 64
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def cpu_count() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def worker_count(requested: int) -> int:
     """The processes to use: as requested, or one per core (up to 8)."""
-    return requested if requested > 0 else min(os.cpu_count() or 1, 8)
+    return requested if requested > 0 else min(cpu_count(), 8)
 
 
 def jobs_for(jobs: int, units: int, weight: float) -> int:

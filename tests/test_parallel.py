@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from generator import incremental
+from generator import incremental, pages
 from generator.build import BuildOptions, build
 from generator.cache import CACHE_DIR
+from generator.output import Staging
 from generator.parallel import collector_paused, run_tasks
 from tests.sitekit import article, tree, write_project
 
@@ -69,6 +70,30 @@ def test_an_incremental_build_on_two_processes_equals_one_on_one(
     one = build(BuildOptions(archive, tmp_path / "one", jobs=1, search=False))
     assert two.ok and one.ok
     assert tree(tmp_path / "site") == tree(tmp_path / "one")
+
+
+@pytest.mark.parametrize(("cores", "threads"), [(1, False), (2, True)])
+def test_pages_are_written_on_threads_only_when_a_core_renders_none(
+    cores: int, threads: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = write_project(
+        tmp_path / "p",
+        {f"content/articles/2024/a{n}.md": article(f"Artikel {n}") for n in range(3)},
+    )
+    monkeypatch.setattr(pages, "cpu_count", lambda: cores)
+    on_threads: list[str] = []
+    write_soon = Staging.write_soon
+
+    def recorded(self: Staging, path: str, data: bytes) -> None:
+        on_threads.append(path)
+        write_soon(self, path, data)
+
+    monkeypatch.setattr(Staging, "write_soon", recorded)
+    result = build(BuildOptions(project, tmp_path / "site", jobs=1, search=False))
+    assert result.ok
+    assert ("2024/11/artikel-1/index.html" in on_threads) is threads
+    assert bool(on_threads) is threads
+    assert (tmp_path / "site/2024/11/artikel-1/index.html").is_file()
 
 
 def test_tasks_come_back_in_order_from_any_number_of_processes() -> None:
