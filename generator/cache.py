@@ -674,11 +674,13 @@ class FragmentStore:
         self._readers: dict[str, int] = {}
         self._recent: dict[FragmentRef, tuple[str, str]] = {}
 
-    def put(self, lead_html: str, body_html: str, mentions: tuple[Mention, ...]) -> FragmentRef:
-        """Store one article's HTML and mentions; :meth:`flush` before another process reads."""
+    def put(self, lead_html: str, body_html: str, mentions: bytes) -> FragmentRef:
+        """Store one article's HTML and its mentions (as :func:`pack_mentions` packs them);
+        :meth:`flush` before another process reads."""
         lead, body = lead_html.encode("utf-8"), body_html.encode("utf-8")
-        found = pickle.dumps(tuple(mention_fields(m) for m in mentions), protocol=5)
-        return self._append(_HEADER.pack(len(lead), len(body), len(found)) + lead + body + found)
+        return self._append(
+            _HEADER.pack(len(lead), len(body), len(mentions)) + lead + body + mentions
+        )
 
     def _append(self, data: bytes) -> FragmentRef:
         if self._writer is None or self._writer_pid != os.getpid():

@@ -17,7 +17,6 @@ from generator.cache import (
     Parsed,
     State,
     digest,
-    mention_fields,
     pack_mentions,
 )
 from generator.config import CONFIG_PATH, SiteConfig
@@ -275,12 +274,8 @@ def annotate_document(
         for mention in item.mentions:
             first.setdefault(mention.slug, mention)
         packed = pack_mentions(first.values())
-        output = digest(
-            item.lead_html,
-            item.body_html,
-            repr([mention_fields(m) for m in item.mentions]),
-            repr(item.notes),
-        )
+        every = pack_mentions(item.mentions)
+        output = digest(item.lead_html, item.body_html, every, repr(item.notes))
         summary = digest(repr(article_entry(item)))
         article = item.article
         return Annotated(
@@ -289,7 +284,7 @@ def annotate_document(
             diagnostics=item.diagnostics,
             output=output,
             summary=summary,
-            fragment=store.put(item.lead_html, item.body_html, item.mentions),
+            fragment=store.put(item.lead_html, item.body_html, every),
             links=item.links,
             anchors=item.anchors,
             named=tuple(first),
