@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from generator import urls
@@ -173,19 +174,27 @@ def _entity_ref(entity: Entity) -> dict[str, str]:
     return {"name": entity.name, "url": urls.entity(entity.slug), "slug": entity.slug}
 
 
-def entity_card(entity: Entity, language: str) -> dict[str, str]:
-    """What a hover card shows."""
-    return {
-        "name": entity.name,
-        "type": strings(language)[f"type_{entity.type}"],
-        "summary": entity.summary,
-    }
-
-
 def entity_cards(index: SiteIndex, slugs: Iterable[str], language: str) -> str:
-    """The hover cards of the entities a page names, as JSON for its ``<script>``; "" for none."""
-    cards = {slug: entity_card(index.entities[slug], language) for slug in slugs}
-    return json_for_script(cards) if cards else ""
+    """The hover cards of the entities a page names, as JSON for its ``<script>``; "" for none.
+
+    The JSON of the object of every card, with its keys sorted: each card's member is encoded
+    once per build and joined in order, as one ``json_for_script`` of all of them would be."""
+    named = sorted(set(slugs))
+    if not named:
+        return ""
+    entities = index.entities
+    members = []
+    for slug in named:
+        entity = entities[slug]
+        members.append(_card_member(slug, entity.name, entity.type, entity.summary, language))
+    return "{" + ",".join(members) + "}"
+
+
+@lru_cache(maxsize=1 << 14)
+def _card_member(slug: str, name: str, kind: str, summary: str, language: str) -> str:
+    """One card's ``"slug":{…}`` member of :func:`entity_cards`' JSON."""
+    card = {"name": name, "type": strings(language)[f"type_{kind}"], "summary": summary}
+    return json_for_script({slug: card})[1:-1]
 
 
 SCHEMA_TYPES = {

@@ -338,3 +338,37 @@ def test_the_card_stays_inside_the_viewport(browser, site, width, link_top):
     above = card["y"] + card["height"] <= link["y"]
     assert below if link_top < 100 else above
     page.context.close()
+
+
+def test_cards_json_is_the_json_of_all_cards_at_once() -> None:
+    """The cards' JSON, joined from one member per entity, is what encoding every card in one
+    object gives: sorted keys, each entity once, and nothing that can close the script."""
+    from types import SimpleNamespace
+
+    from generator.i18n import strings
+    from generator.views import entity_cards, json_for_script
+
+    def entity(name: str, kind: str, summary: str) -> SimpleNamespace:
+        return SimpleNamespace(name=name, type=kind, summary=summary)
+
+    entities = {
+        "putin": entity("Vladimir Putin", "person", "Ruslands præsident"),
+        "kursk": entity("Kursk oblast", "place", "Region ved\u2028grænsen"),
+        "a-b": entity("A & B", "organisation", 'Med </script> og "citat"'),
+        "zz": entity("Ø", "other", ""),
+    }
+    index = SimpleNamespace(entities=entities)
+    named = ["zz", "putin", "a-b", "putin", "kursk"]
+    for language in ("da", "en"):
+        words = strings(language)
+        expected = json_for_script(
+            {
+                slug: {"name": e.name, "type": words[f"type_{e.type}"], "summary": e.summary}
+                for slug, e in entities.items()
+            }
+        )
+        got = entity_cards(index, named, language)  # type: ignore[arg-type]
+        assert got == expected
+        assert "</script>" not in got and "\u2028" not in got
+        assert list(json.loads(got)) == sorted(entities)
+    assert entity_cards(index, [], "da") == ""  # type: ignore[arg-type]
