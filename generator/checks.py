@@ -161,21 +161,36 @@ def link_targets(file: OutputFile) -> set[str]:
     without the links as written).
 
     Most links climb to the site's root first (``../../../entities/x/index.html``): such a link
-    names the same file from every page at its depth, so it is resolved from the folder it
-    climbs to, and the resolution is cached once for all those pages."""
+    names the same file from every page at its depth, so what it names is remembered once for
+    all those pages, as is what an external link or a fragment names (nothing, or the page)."""
     if not file.path.endswith(".html") or file.path == urls.NOT_FOUND:
         return set()
     folders = _folders(posixpath.dirname(file.path))
     depth = len(folders) - 1
+    shared = _AT_DEPTH.setdefault(depth, {})
     found = set()
     for written in written_links(file.data):
-        up, rest = _climb(written)
-        if up <= depth:
-            found.add(_target(folders[up], rest))
-        else:
-            found.add(_target("", b"../" * (up - depth) + rest))
+        target = shared.get(written, _UNKNOWN)
+        if target is _UNKNOWN:
+            up, rest = _climb(written)
+            if up < depth:
+                target = _target(folders[up], rest)
+                if target is not None and target != "":
+                    found.add(target)  # named from this page's folder: not shared
+                    continue
+            else:
+                target = _target("", b"../" * (up - depth) + rest)
+            if len(shared) < 1 << 16:
+                shared[written] = target
+        found.add(target)
     found.discard(None)
     return {file.path if target == "" else target for target in found}  # type: ignore[misc]
+
+
+_AT_DEPTH: dict[int, dict[bytes, str | None]] = {}
+"""By the depth of a page, what its links as written name, for the links that name the same from
+every page at that depth (see :func:`link_targets`)."""
+_UNKNOWN = object()
 
 
 @lru_cache(maxsize=1 << 12)

@@ -394,7 +394,7 @@ class RenderJob:
         done = [self.render(number, links, problems) for number in numbers]
         if self.staging is not None:
             self.staging.flush()
-        targets = {target for found in links.values() for target in found}
+        targets: set[str] = set().union(*links.values())
         if self.journal is None:
             return done, targets, links, problems
         return done, targets, self.journal.append(links) if links else None, problems

@@ -673,7 +673,18 @@ def test_the_links_kept_for_each_page_are_the_links_the_link_check_reads(tmp_pat
         assert checks.link_targets(page) == {r for _link, r in checks.internal_links(page)}
 
 
-@pytest.mark.parametrize("path", ["index.html", "a/index.html", "2024/11/slug/index.html"])
+@pytest.mark.parametrize(
+    "path",
+    # Pages at one depth in other folders after each other: what is remembered for one page
+    # must name the same from the next.
+    [
+        "index.html",
+        "a/index.html",
+        "b/index.html",
+        "2024/11/slug/index.html",
+        "2023/01/x/index.html",
+    ],
+)
 def test_links_that_climb_resolve_as_the_link_check_resolves_them(path: str) -> None:
     written = [
         "",
