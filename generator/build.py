@@ -221,6 +221,26 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
             where = str(exc.filename or options.project)
             reason = (exc.strerror or "permission denied").lower()
             return BuildResult((error(where, None, f"cannot be written: {reason}"),))
+        except FileNotFoundError as exc:
+            # A file of the cache was deleted while the build used it (the cache folder
+            # removed by hand, or by a clean of the checkout). The output folder is left as it
+            # was; what is left of the cache is forgotten, so the next build makes it anew.
+            if not _in_cache(exc.filename, options.project):
+                raise
+            cache.forget_state(options.project / cache.CACHE_DIR)
+            message = (
+                "a file of the cache is missing (deleted while the build ran?); "
+                "build again, and the cache is made anew"
+            )
+            return BuildResult((error(cache.CACHE_DIR, None, message),))
+
+
+def _in_cache(filename: object, project: Path) -> bool:
+    """``filename`` (of an OSError) is in the project's cache folder."""
+    if not isinstance(filename, str | bytes | os.PathLike):
+        return False
+    folder = os.path.abspath(project / cache.CACHE_DIR)
+    return os.path.abspath(os.fsdecode(filename)).startswith(folder + os.sep)
 
 
 def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:

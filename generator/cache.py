@@ -461,6 +461,14 @@ def load_state(folder: Path) -> State:
     return state
 
 
+def forget_state(folder: Path) -> None:
+    """Make the next build start without the cached state (which names files of the cache
+    that may be gone); the files are left to that build to replace or delete."""
+    _KEPT.pop(str(folder.resolve()), None)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(folder / "state.pickle")
+
+
 def _load_layer(folder: Path, name: str, layer: Layer) -> dict[str, Any] | None:
     """A layered mapping: its base with the changes applied; None if the base is not the one
     ``layer`` was written with."""

@@ -20,6 +20,7 @@ from random import Random
 
 import pytest
 
+from generator import build as build_module
 from generator import cache, checks, incremental, pages, parallel
 from generator import index as index_module
 from generator.build import BuildOptions, BuildResult, build
@@ -659,6 +660,40 @@ def test_a_file_that_changes_during_the_build_fails_it_and_the_next_build_sees_t
     monkeypatch.setattr(cache, "scan_sources", scan)
     assert build(BuildOptions(project, out, jobs=1, search=False)).ok
     assert "Skrevet under bygningen." in "".join(
+        data.decode() for name, data in tree(out).items() if name.endswith(".html")
+    )
+
+
+@pytest.mark.parametrize(("jobs", "deleted"), [(1, ""), (2, ""), (1, "fragments")])
+def test_a_cache_deleted_during_the_build_fails_it_cleanly_and_the_next_build_makes_it_anew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int, deleted: str
+) -> None:
+    """The whole cache folder deleted, or only the part of it that rendering reads: then the
+    cached state is still there, and names files that are gone."""
+    project = start_project(tmp_path / "project", Random(8))
+    out = tmp_path / "site"
+    assert build(BuildOptions(project, out, jobs=jobs, search=False)).ok
+    before = tree(out)
+    path = sorted((project / "content/articles").rglob("*.md"))[0]
+    path.write_text(path.read_text(encoding="utf-8") + "\nSkrevet efter sletningen.\n")
+    index_content = build_module.index_content
+
+    def index_then_delete_cache(*args: object, **kwargs: object) -> object:
+        found = index_content(*args, **kwargs)
+        shutil.rmtree(project / CACHE_DIR / deleted)  # the pages to render read from it
+        return found
+
+    monkeypatch.setattr(build_module, "index_content", index_then_delete_cache)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)  # the workers meet the missing files
+    result = build(BuildOptions(project, out, jobs=jobs, search=False))
+    assert [str(d) for d in result.diagnostics] == [
+        f"{CACHE_DIR}: error: a file of the cache is missing (deleted while the build ran?); "
+        "build again, and the cache is made anew"
+    ]
+    assert tree(out) == before
+    monkeypatch.setattr(build_module, "index_content", index_content)
+    assert build(BuildOptions(project, out, jobs=jobs, search=False)).ok
+    assert "Skrevet efter sletningen." in "".join(
         data.decode() for name, data in tree(out).items() if name.endswith(".html")
     )
 
