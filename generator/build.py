@@ -27,7 +27,7 @@ from generator import cache, checks
 from generator.cache import FragmentStore, State, digest
 from generator.config import CONFIG_PATH, SiteConfig, parse_config
 from generator.content import parse_content
-from generator.diagnostics import Diagnostic, error, has_errors, sort_diagnostics
+from generator.diagnostics import Diagnostic, error, has_errors, sort_diagnostics, warning
 from generator.doclinks import fragment_problems
 from generator.incremental import annotate_content, assemble_content, index_content, parse_changed
 from generator.model import Content
@@ -392,12 +392,23 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     stopwatch.lap("write")
     new_state.outputs = site.records
     new_state.site = _site_stamp(out)
-    new_state.diagnostics = tuple(sort_diagnostics(problems))
     new_state.pages = sum(1 for path in site.records if path.endswith(".html"))
-    new_state.link_files = journal.compact([*kept_files, *rendered.link_files], site.records)
-    new_state.annotated = store.compacted(new_state.annotated)
-    cache.save_state(folder, new_state, state)
-    cache.mark_writing(folder, False)
+    try:
+        new_state.link_files = journal.compact([*kept_files, *rendered.link_files], site.records)
+        new_state.annotated = store.compacted(new_state.annotated)
+        new_state.diagnostics = tuple(sort_diagnostics(problems))
+        cache.save_state(folder, new_state, state)
+        cache.mark_writing(folder, False)
+    except FileNotFoundError as exc:
+        # The cache was deleted after the site was written: the site stands, the cache not.
+        if not _in_cache(exc.filename, project):
+            raise
+        cache.forget_state(folder)
+        message = (
+            "a file of the cache went missing while it was saved (deleted during the build?); "
+            "the site is built, and the next build makes the cache anew"
+        )
+        problems.append(warning(cache.CACHE_DIR, None, message))
     stopwatch.lap("save cache")
     return result(
         problems,

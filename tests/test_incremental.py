@@ -698,6 +698,39 @@ def test_a_cache_deleted_during_the_build_fails_it_cleanly_and_the_next_build_ma
     )
 
 
+def test_a_cache_deleted_after_the_site_is_written_leaves_the_site_built_and_warns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = start_project(tmp_path / "project", Random(8))
+    out = tmp_path / "site"
+    assert build(BuildOptions(project, out, jobs=1, search=False)).ok
+    path = sorted((project / "content/articles").rglob("*.md"))[0]
+    path.write_text(path.read_text(encoding="utf-8") + "\nSkrevet før sletningen.\n")
+    write = cache._write_atomically
+
+    def delete_then_write(path: Path, data: bytes) -> None:
+        # The cache deleted while its state is saved, after the site is written: the folders
+        # the state goes to are gone.
+        shutil.rmtree(project / CACHE_DIR, ignore_errors=True)
+        write(path, data)
+
+    monkeypatch.setattr(cache, "_write_atomically", delete_then_write)
+    result = build(BuildOptions(project, out, jobs=1, search=False))
+    assert result.ok and result.written
+    assert [str(d) for d in result.diagnostics if d.path == CACHE_DIR] == [
+        f"{CACHE_DIR}: warning: a file of the cache went missing while it was saved (deleted "
+        "during the build?); the site is built, and the next build makes the cache anew"
+    ]
+    built = tree(out)
+    assert "Skrevet før sletningen." in "".join(
+        data.decode() for name, data in built.items() if name.endswith(".html")
+    )
+    monkeypatch.setattr(cache, "_write_atomically", write)
+    again = build(BuildOptions(project, out, jobs=1, search=False))
+    assert again.ok and not [d for d in again.diagnostics if d.path == CACHE_DIR]
+    assert tree(out) == built
+
+
 def test_the_links_kept_for_each_page_are_the_links_the_link_check_reads(tmp_path: Path) -> None:
     project = start_project(tmp_path / "project", Random(9))
     out = tmp_path / "site"
