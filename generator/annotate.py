@@ -94,6 +94,12 @@ class AnnotatedArticle:
     def first_mention(self, slug: str) -> Mention | None:
         return next((m for m in self.mentions if m.slug == slug), None)
 
+    def first_context(self, slug: str) -> str:
+        """The sentence of the first mention of entity ``slug``; "" if the article does not
+        name it."""
+        mention = self.first_mention(slug)
+        return mention.context if mention else ""
+
 
 def _link_context(article: Article, url: str, registry: Registry, line_offset: int) -> LinkContext:
     config = registry.config

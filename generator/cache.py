@@ -263,6 +263,7 @@ MentionFields = tuple[Any, ...]
 mention_fields: Callable[[Mention], MentionFields] = operator.attrgetter(
     *(f.name for f in fields(Mention))
 )
+_CONTEXT = [f.name for f in fields(Mention)].index("context")
 
 
 def pack_mentions(mentions: Iterable[Mention]) -> bytes:
@@ -793,6 +794,12 @@ class StoredArticle(AnnotatedArticle):
         if slug not in self._named:
             return None
         return Mention(*unpack_mentions(self._first)[self._named.index(slug)])
+
+    def first_context(self, slug: str) -> str:
+        # Without the Mention: an entity's pages ask this of every article they list.
+        if slug not in self._named:
+            return ""
+        return unpack_mentions(self._first)[self._named.index(slug)][_CONTEXT]  # type: ignore[no-any-return]
 
 
 _STORED_FIELDS = frozenset(f.name for f in fields(AnnotatedArticle)) - {

@@ -567,8 +567,7 @@ def _backlink(item: AnnotatedArticle, slug: str, language: str) -> dict[str, Any
     """An article as an entity's page in ``language`` lists it: with the sentence of its first
     mention of the entity."""
     entry = article_summary(item, language)
-    mention = item.first_mention(slug)
-    entry["excerpt"] = mention.context if mention else ""
+    entry["excerpt"] = item.first_context(slug)
     return entry
 
 

@@ -146,6 +146,25 @@ def test_iso_refuses_a_naive_datetime() -> None:
         iso(datetime(2024, 11, 12, 0, 54))
 
 
+def test_iso_tells_apart_equal_datetimes_in_other_zones_or_folds() -> None:
+    # iso() is kept by its argument; equal datetimes can still be written differently.
+    winter = datetime(2024, 1, 1, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+    same_instant = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
+    assert winter == same_instant
+    assert (iso(winter), iso(same_instant)) == (
+        "2024-01-01T10:00:00+01:00",
+        "2024-01-01T09:00:00+00:00",
+    )
+    # The night summer time ends, 02:30 comes twice in Copenhagen.
+    first = datetime(2024, 10, 27, 2, 30, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    second = first.replace(fold=1)
+    assert first == second
+    assert (iso(first), iso(second)) == (
+        "2024-10-27T02:30:00+02:00",
+        "2024-10-27T02:30:00+01:00",
+    )
+
+
 def test_the_local_date_is_the_date_in_the_site_zone() -> None:
     late_utc = parse_datetime("2024-11-11T23:54:00Z", CPH)
     assert local_date(late_utc) == date(2024, 11, 11)

@@ -4,10 +4,13 @@ with counts, an entity index with article counts, and an Atom feed per entity.""
 from __future__ import annotations
 
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
 
+from generator.annotate import Registry, annotate_article
+from generator.build import load
 from tests.sitekit import build, write_project
 
 
@@ -89,6 +92,30 @@ def test_an_article_that_never_names_the_entity_is_never_listed(site: Path) -> N
 def test_each_backlink_shows_an_excerpt_around_the_first_mention(site: Path) -> None:
     html = (site / "entities/nis/index.html").read_text()
     assert "NIS&#39; rapport om Kursk." in html or "NIS' rapport om Kursk." in html
+
+
+def test_every_backlink_excerpt_is_the_context_of_the_first_mention(site: Path) -> None:
+    # The built pages read each excerpt from the cache; annotating again in memory must agree.
+    loaded, _problems = load(site.parent / "p")
+    assert loaded is not None
+    registry = Registry.build(loaded.content, loaded.config)
+    excerpts = {}
+    for article in loaded.content.articles:
+        annotated = annotate_article(article, registry)
+        for entity in loaded.content.entities:
+            mention = annotated.first_mention(entity.slug)
+            assert annotated.first_context(entity.slug) == (mention.context if mention else "")
+            if mention is not None:
+                excerpts[article.title, entity.slug] = mention.context
+    assert ("NIS om soldater", "nis") in excerpts
+    shown = {}
+    for entity in loaded.content.entities:
+        html = (site / f"entities/{entity.slug}/index.html").read_text()
+        for title, excerpt in re.findall(
+            r'<h3><a [^>]*>([^<]+)</a></h3>\s*<p class="excerpt">([^<]*)</p>', html
+        ):
+            shown[title, entity.slug] = unescape(excerpt)
+    assert shown == excerpts
 
 
 def test_related_entities_are_counted_by_shared_articles(site: Path) -> None:
