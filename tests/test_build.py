@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.output import Staging, UnsafePath, safe_relative, write_tree
+from generator.output import Staging, UnsafePath, remove_tree, safe_relative, write_tree
 from generator.render import OutputFile
 from tests.sitekit import article, build, tree, write_project
 
@@ -209,6 +209,30 @@ def test_a_symlink_inside_the_output_cannot_lead_a_write_outside(tmp_path: Path)
     with pytest.raises(UnsafePath):
         write_tree(root, [OutputFile("link/x.html", b"x")])
     assert list(outside.iterdir()) == []
+
+
+@pytest.mark.parametrize("threads", [1, 4])
+def test_removing_an_old_site_deletes_it_all_and_follows_no_link(
+    tmp_path: Path, threads: int
+) -> None:
+    outside = tmp_path / "outside"
+    (outside / "deep").mkdir(parents=True)
+    (outside / "deep/kept.html").write_bytes(b"kept")
+    (outside / "kept.txt").write_bytes(b"kept")
+    old = tmp_path / ".site.old-1"
+    files = ["index.html", "a/index.html", "a/b/index.html", "a/b/c/d/index.html", "e/f.xml"]
+    write_tree(old, [OutputFile(path, b"x") for path in files])
+    (old / "g").mkdir()
+    (old / "to-outside").symlink_to(outside, target_is_directory=True)
+    (old / "a/to-outside").symlink_to(outside, target_is_directory=True)
+    (old / "a/b/to-file").symlink_to(outside / "kept.txt")
+    remove_tree(old, threads)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["outside"]
+    assert sorted(str(p.relative_to(outside)) for p in outside.rglob("*")) == [
+        "deep",
+        "deep/kept.html",
+        "kept.txt",
+    ]
 
 
 @pytest.mark.parametrize(
