@@ -799,7 +799,8 @@ class StoredArticle(AnnotatedArticle):
         # Without the Mention: an entity's pages ask this of every article they list.
         if slug not in self._named:
             return ""
-        return unpack_mentions(self._first)[self._named.index(slug)][_CONTEXT]  # type: ignore[no-any-return]
+        context: str = unpack_mentions(self._first)[self._named.index(slug)][_CONTEXT]
+        return context
 
 
 _STORED_FIELDS = frozenset(f.name for f in fields(AnnotatedArticle)) - {

@@ -1,6 +1,7 @@
 """Dates: front-matter parsing in the site time zone, human formatting, dates in running text.
 
-Everything here is pure: no I/O, no global state besides precompiled tables and regexes.
+Everything here is pure: no I/O, no global state besides precompiled tables and regexes and
+the times that :func:`iso` has written.
 
 Date recognition (:func:`find_dates`) recognises full dates *with a year* only:
 
