@@ -22,11 +22,23 @@ _TASKS: Sequence[Any] = ()
 _WORK: Callable[[Any], Any] | None = None
 
 
-def _run_task(number: int) -> tuple[int, Any]:
+def _run_task(number: int) -> tuple[int, bool, Any]:
+    """Task ``number``: (number, True, its result), or (number, False, the exception it raised).
+
+    The exception comes back as a result, not raised: ``Pool`` would then make the build leave
+    the pool (and terminate its workers) while another worker may be sending a result. A worker
+    killed while it sends holds the lock of the results' pipe for ever, and the pool's own
+    threads wait for that lock as it shuts down: the build hangs (seen once in the test of a
+    cache deleted during a build on two processes)."""
     assert _WORK is not None
     # The build's own objects are frozen: collecting here walks only what this worker makes.
     gc.enable()
-    return number, _WORK(_TASKS[number])
+    try:
+        return number, True, _WORK(_TASKS[number])
+    except Exception as exc:
+        from multiprocessing.pool import ExceptionWithTraceback  # the worker's traceback, kept
+
+        return number, False, ExceptionWithTraceback(exc, exc.__traceback__)
 
 
 @contextmanager
@@ -45,7 +57,8 @@ def collector_paused() -> Iterator[None]:
 def run_tasks(jobs: int, tasks: Sequence[Any], work: Callable[[Any], Any]) -> list[Any]:
     """``work(task)`` for each task, in order, on up to ``jobs`` forked processes.
 
-    ``work`` may be a closure over anything; an exception in a worker is raised here.
+    ``work`` may be a closure over anything. An exception in a worker is raised here once every
+    task has ended: that of the first task (in order) that raised one.
     """
     global _TASKS, _WORK
     if jobs <= 1 or len(tasks) <= 1:
@@ -54,14 +67,21 @@ def run_tasks(jobs: int, tasks: Sequence[Any], work: Callable[[Any], Any]) -> li
 
     _TASKS, _WORK = tasks, work
     results: list[Any] = [None] * len(tasks)
+    failures: dict[int, BaseException] = {}
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks))) as pool:
-            for number, result in pool.imap_unordered(_run_task, range(len(tasks))):
-                results[number] = result
+            # Every result is read before the pool is left: then no worker is sending one.
+            for number, ok, result in pool.imap_unordered(_run_task, range(len(tasks))):
+                if ok:
+                    results[number] = result
+                else:
+                    failures[number] = result
     finally:
         gc.unfreeze()
         _TASKS, _WORK = (), None
+    if failures:
+        raise failures[min(failures)]
     return results
 
 

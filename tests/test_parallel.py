@@ -134,6 +134,23 @@ def test_an_error_in_a_worker_process_stops_the_build_with_it() -> None:
         run_tasks(2, list(range(10)), fail_on_seven)
 
 
+def test_an_error_in_a_worker_is_raised_once_every_task_has_ended(tmp_path: Path) -> None:
+    # Leaving the pool while a worker still sends a result can hang the build: the pool is
+    # left only after every result has come back. The first failing task's error is raised.
+    def work(n: int) -> int:
+        if n in (5, 2):
+            raise ValueError(f"task {n}")
+        (tmp_path / str(n)).write_text("done")
+        return n
+
+    with pytest.raises(ValueError, match=r"^task 2$") as caught:
+        run_tasks(2, list(range(40)), work)
+    assert sorted(int(p.name) for p in tmp_path.iterdir()) == [
+        n for n in range(40) if n not in (2, 5)
+    ]
+    assert "in work" in str(caught.value.__cause__)  # the worker's traceback
+
+
 BROKEN_ENTITY = """\
 {% extends "base.html" %}
 {% block main %}
