@@ -790,16 +790,19 @@ class StoredArticle(AnnotatedArticle):
     def mentioned(self) -> tuple[str, ...]:
         return self._named
 
-    def first_mention(self, slug: str) -> Mention | None:
+    def _first_fields(self, slug: str) -> MentionFields | None:
         if slug not in self._named:
             return None
-        return Mention(*unpack_mentions(self._first)[self._named.index(slug)])
+        return unpack_mentions(self._first)[self._named.index(slug)]
+
+    def first_mention(self, slug: str) -> Mention | None:
+        found = self._first_fields(slug)
+        return None if found is None else Mention(*found)
 
     def first_context(self, slug: str) -> str:
         # Without the Mention: an entity's pages ask this of every article they list.
-        if slug not in self._named:
-            return ""
-        context: str = unpack_mentions(self._first)[self._named.index(slug)][_CONTEXT]
+        found = self._first_fields(slug)
+        context: str = "" if found is None else found[_CONTEXT]
         return context
 
 
