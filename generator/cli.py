@@ -16,6 +16,7 @@ from typing import NoReturn, TextIO
 from generator import __version__
 from generator.build import BuildOptions, BuildResult, build
 from generator.diagnostics import Diagnostic
+from generator.parallel import WorkerLost
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -355,6 +356,9 @@ def main(
     except KeyboardInterrupt:
         print("interrupted", file=err)
         return 130
+    except WorkerLost as exc:
+        print(f"error: {exc}; the build stopped, and the site is as it was", file=err)
+        return EXIT_CONTENT  # 1, as for a build that errors in the content stop
 
 
 def run() -> NoReturn:

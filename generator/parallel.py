@@ -10,35 +10,129 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
+import sys
+import traceback
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 PARALLEL_FROM = 64
 """Work smaller than this many units is done in the build's own process: forking costs more.
 Each stage scales it by how heavy one of its units is."""
 
-_TASKS: Sequence[Any] = ()
-_WORK: Callable[[Any], Any] | None = None
+
+class WorkerLost(RuntimeError):
+    """A worker process ended in the middle of a build: killed (by the kernel when memory ran
+    out, or by a person) or crashed. The build stops with this rather than wait for it."""
 
 
-def _run_task(number: int) -> tuple[int, bool, Any]:
-    """Task ``number``: (number, True, its result), or (number, False, the exception it raised).
+@dataclass
+class _Worker:
+    """A forked worker, as the build sees it: its process, its pipe, the task it is doing."""
 
-    The exception comes back as a result, not raised: ``Pool`` would then make the build leave
-    the pool (and terminate its workers) while another worker may be sending a result. A worker
-    killed while it sends holds the lock of the results' pipe for ever, and the pool's own
-    threads wait for that lock as it shuts down: the build hangs (seen once in the test of a
-    cache deleted during a build on two processes)."""
-    assert _WORK is not None
+    pid: int
+    connection: Connection
+    task: int | None = None
+
+
+def _outcome(number: int, task: Any, work: Callable[[Any], Any]) -> bytes:
+    """Task ``number`` done, pickled to send: (number, True, its result), or (number, False,
+    the exception it raised, with the worker's traceback kept for the build's)."""
+    from multiprocessing.reduction import ForkingPickler
+
+    try:
+        outcome = (number, True, work(task))
+    except Exception as exc:
+        outcome = (number, False, _with_traceback(exc))
+    try:
+        return bytes(ForkingPickler.dumps(outcome))
+    except Exception as exc:  # a result or error that cannot be pickled: said as such
+        message = f"task {number}: what it returned or raised cannot be sent back: {exc!r}"
+        return bytes(ForkingPickler.dumps((number, False, _with_traceback(RuntimeError(message)))))
+
+
+def _with_traceback(exc: BaseException) -> Any:
+    from multiprocessing.pool import ExceptionWithTraceback  # the worker's traceback, kept
+
+    return ExceptionWithTraceback(exc, exc.__traceback__)
+
+
+def _serve(connection: Connection, tasks: Sequence[Any], work: Callable[[Any], Any]) -> None:
+    """A worker's life: do each task whose number comes, and send back its outcome, until
+    ``None`` comes or the build's end of the pipe is closed."""
     # The build's own objects are frozen: collecting here walks only what this worker makes.
     gc.enable()
     try:
-        return number, True, _WORK(_TASKS[number])
-    except Exception as exc:
-        from multiprocessing.pool import ExceptionWithTraceback  # the worker's traceback, kept
+        while (number := connection.recv()) is not None:
+            connection.send_bytes(_outcome(number, tasks[number], work))
+    except (EOFError, BrokenPipeError):  # the build is gone, and so its need of this one
+        pass
 
-        return number, False, ExceptionWithTraceback(exc, exc.__traceback__)
+
+def _fork_worker(
+    tasks: Sequence[Any], work: Callable[[Any], Any], others: Sequence[_Worker]
+) -> _Worker:
+    """A worker forked with its own pipe to the build. It shares no lock or queue with the
+    build or the other workers, so that a worker killed anywhere, even while it sends, cannot
+    leave the build waiting for ever (as one killed by ``multiprocessing.Pool`` can)."""
+    from multiprocessing import Pipe  # here: a build that forks no workers need not import it
+
+    ours, theirs = Pipe()
+    pid = os.fork()
+    if pid:
+        theirs.close()
+        return _Worker(pid, ours)
+    code = 1
+    try:
+        # Ctrl-C reaches every process of the terminal's group: the build alone answers it,
+        # says "interrupted" once and stops the workers.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        ours.close()
+        for other in others:  # else a worker's pipe stays open after the build is gone
+            other.connection.close()
+        _serve(theirs, tasks, work)
+        code = 0
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stderr.flush()
+        finally:
+            os._exit(code)  # not the build's exit handlers: they are the build's to run
+
+
+def _stop(workers: Sequence[_Worker], finished: bool) -> None:
+    """End the workers, and wait for them: told to if every task is done, else killed."""
+    for worker in workers:
+        if finished:
+            with suppress(OSError):  # a worker that is gone already
+                worker.connection.send(None)
+        else:
+            with suppress(ProcessLookupError):
+                os.kill(worker.pid, signal.SIGKILL)
+    for worker in workers:
+        worker.connection.close()
+        with suppress(ChildProcessError):
+            os.waitpid(worker.pid, 0)
+
+
+def _lost(worker: _Worker) -> WorkerLost:
+    """What to say of a worker whose pipe closed before it sent its task's outcome."""
+    _, status = os.waitpid(worker.pid, 0)
+    worker.pid = 0
+    if os.WIFSIGNALED(status):
+        signal_number = os.WTERMSIG(status)
+        how = f"killed by {signal.Signals(signal_number).name}"
+        if signal_number == signal.SIGKILL:
+            how += " (by the kernel, if memory ran out)"
+    else:
+        how = f"ended with exit code {os.waitstatus_to_exitcode(status)}"
+    return WorkerLost(f"a worker process was {how} in the middle of its work")
 
 
 @contextmanager
@@ -60,26 +154,45 @@ def run_tasks(jobs: int, tasks: Sequence[Any], work: Callable[[Any], Any]) -> li
     ``work`` may be a closure over anything. An exception in a worker is raised here once every
     task has ended: that of the first task (in order) that raised one.
     """
-    global _TASKS, _WORK
     if jobs <= 1 or len(tasks) <= 1:
         return _run_here(tasks, work)
-    import multiprocessing  # here: a build that forks no workers need not import it
+    from multiprocessing.connection import wait
 
-    _TASKS, _WORK = tasks, work
     results: list[Any] = [None] * len(tasks)
     failures: dict[int, BaseException] = {}
+    workers: list[_Worker] = []
+    waiting = iter(range(len(tasks)))
+    finished = False
+    sys.stdout.flush()  # else what the build has yet to print is printed by every worker too
+    sys.stderr.flush()
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks))) as pool:
-            # Every result is read before the pool is left: then no worker is sending one.
-            for number, ok, result in pool.imap_unordered(_run_task, range(len(tasks))):
+        for _ in range(min(jobs, len(tasks))):
+            workers.append(_fork_worker(tasks, work, workers))
+        busy: dict[Connection, _Worker] = {}
+        for worker in workers:
+            worker.task = next(waiting)
+            worker.connection.send(worker.task)
+            busy[worker.connection] = worker
+        while busy:
+            for ready in wait(list(busy)):
+                worker = busy.pop(ready)  # type: ignore[arg-type]
+                try:
+                    number, ok, result = worker.connection.recv()
+                except EOFError:
+                    raise _lost(worker) from None
                 if ok:
                     results[number] = result
                 else:
                     failures[number] = result
+                worker.task = next(waiting, None)
+                if worker.task is not None:
+                    worker.connection.send(worker.task)
+                    busy[worker.connection] = worker
+        finished = True
     finally:
         gc.unfreeze()
-        _TASKS, _WORK = (), None
+        _stop([worker for worker in workers if worker.pid], finished)
     if failures:
         raise failures[min(failures)]
     return results

@@ -4,9 +4,13 @@ a build on one process."""
 from __future__ import annotations
 
 import gc
+import io
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import weakref
 from pathlib import Path
 from typing import Any
@@ -16,8 +20,9 @@ import pytest
 from generator import incremental, pages
 from generator.build import BuildOptions, build
 from generator.cache import CACHE_DIR
+from generator.cli import main
 from generator.output import Staging
-from generator.parallel import collector_paused, run_tasks
+from generator.parallel import WorkerLost, collector_paused, run_tasks
 from tests.sitekit import article, tree, write_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,6 +154,111 @@ def test_an_error_in_a_worker_is_raised_once_every_task_has_ended(tmp_path: Path
         n for n in range(40) if n not in (2, 5)
     ]
     assert "in work" in str(caught.value.__cause__)  # the worker's traceback
+
+
+def test_a_worker_killed_in_the_middle_of_a_build_stops_it_with_a_clear_error() -> None:
+    # The kernel kills a worker when memory runs out. multiprocessing.Pool never hears of
+    # the task that worker had: the build waited for it for ever.
+    def work(n: int) -> int:
+        if n == 3:
+            os.kill(os.getpid(), signal.SIGKILL)
+        time.sleep(0.01)
+        return n
+
+    started = time.monotonic()
+    with pytest.raises(WorkerLost, match=r"killed by SIGKILL \(by the kernel, if memory ran out\)"):
+        run_tasks(2, list(range(20)), work)
+    assert time.monotonic() - started < 10
+
+
+def test_a_result_that_cannot_be_sent_back_is_an_error_that_says_so() -> None:
+    def work(n: int) -> Any:
+        return (lambda: n) if n == 4 else n  # a lambda cannot be pickled
+
+    with pytest.raises(RuntimeError, match=r"^task 4: what it returned or raised cannot be sent"):
+        run_tasks(2, list(range(8)), work)
+    assert run_tasks(2, list(range(8)), lambda n: n) == list(range(8))  # the next run is fine
+
+
+def test_a_build_whose_worker_is_killed_says_so_and_leaves_the_site_alone(
+    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(archive / "content", project / "content")
+    out = project / "site"
+    assert build(BuildOptions(project, out, jobs=2, search=False)).ok
+    before = tree(out)
+    config = project / "content/site.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("Benchmark-arkiv", "Andet arkiv"), encoding="utf-8")
+    assert config.read_text(encoding="utf-8") != text  # every page shows the title
+    build_process, render_piece = os.getpid(), pages.RenderJob.render_piece
+
+    def killed_in_a_worker(job: pages.RenderJob, numbers: list[int]) -> Any:
+        if os.getpid() != build_process:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return render_piece(job, numbers)
+
+    monkeypatch.setattr(pages.RenderJob, "render_piece", killed_in_a_worker)
+    err = io.StringIO()
+    code = main(["build", "-C", str(project), "-j", "2", "--no-search", "-q"], err=err)
+    assert code == 1
+    assert err.getvalue() == (
+        "error: a worker process was killed by SIGKILL (by the kernel, if memory ran out) in the"
+        " middle of its work; the build stopped, and the site is as it was\n"
+    )
+    assert tree(out) == before
+    assert sorted(p.name for p in project.iterdir()) == [CACHE_DIR, "content", "site"]
+    monkeypatch.undo()
+    assert build(BuildOptions(project, out, jobs=2, search=False)).ok
+    assert tree(out) != before
+
+
+INTERRUPTED = """\
+import os, sys, time
+from pathlib import Path
+from generator.parallel import run_tasks
+
+def work(n):
+    (Path(sys.argv[1]) / str(os.getpid())).touch()
+    time.sleep(60)
+    return n
+
+try:
+    run_tasks(2, list(range(4)), work)
+except KeyboardInterrupt:
+    print("interrupted", file=sys.stderr)
+    sys.exit(130)
+"""
+
+
+def test_ctrl_c_stops_the_workers_at_once_and_quietly(tmp_path: Path) -> None:
+    # Ctrl-C at a terminal signals every process of its group, the workers too. Each used to
+    # die of KeyboardInterrupt and print its traceback under the build's "interrupted"; one
+    # that died while it sent a result left the build waiting for the rest of it for ever.
+    started = tmp_path / "started"
+    started.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-c", INTERRUPTED, str(started)],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a group of its own, as a terminal gives a command
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while len(list(started.iterdir())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(list(started.iterdir())) == 2, "both workers are at work"
+        os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=30)  # long before the tasks' 60 s are up
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+    assert process.returncode == 130
+    assert err == "interrupted\n"
 
 
 BROKEN_ENTITY = """\
