@@ -10,10 +10,12 @@ which leaves every unchanged file and its modification time alone).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
@@ -110,6 +112,10 @@ class Staging:
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-", dir=self.out.parent))
         self._root = str(self.root)
+        # Held until the folder is swapped in or discarded, and let go by the kernel if the
+        # build is killed: a folder beside the output folder that nobody holds is abandoned.
+        self._hold = _lock_folder(self._root)
+        remove_abandoned(self.out)
         self._made: set[str] = {self._root}
         self._writers: tuple[int, ThreadPoolExecutor] | None = None
         self._pending: list[Future[None]] = []
@@ -170,6 +176,12 @@ class Staging:
     def discard(self) -> None:
         self._wait()  # no thread may create a file in the folder after it is gone
         remove_tree(self.root)
+        self._let_go()
+
+    def _let_go(self) -> None:
+        if self._hold is not None:
+            os.close(self._hold)
+            self._hold = None
 
     def swap_in(self) -> None:
         """Make the staging folder the output folder; the old one is deleted."""
@@ -178,7 +190,13 @@ class Staging:
         if self.out.exists():
             os.rename(self.out, old)
         os.rename(self.root, self.out)
-        remove_tree(old)
+        self._let_go()
+        hold = _lock_folder(str(old))  # the old site is this build's to delete, not another's
+        try:
+            remove_tree(old)
+        finally:
+            if hold is not None:
+                os.close(hold)
 
     def merge_into(self, written: Iterable[str], removed: Iterable[str]) -> None:
         """Move the ``written`` files into the output folder, each replacing its old version in
@@ -221,6 +239,59 @@ class Staging:
                 os.rmdir(folder)
                 folder = folder.rpartition("/")[0]
         self.discard()
+
+
+ABANDONED_AFTER = 60.0
+"""Seconds since a folder beside the output folder, named as a build's, last changed, before a
+build that finds nobody holding it deletes it. A build holds its folder from a moment after it
+makes it; the wait keeps that moment out of reach."""
+
+
+def _lock_folder(path: str) -> int | None:
+    """An open descriptor of the folder ``path`` with an exclusive lock on it, or None if
+    another process holds it (or it is gone). Forked workers share the lock; it ends when the
+    last of them closes the descriptor, or dies."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def remove_abandoned(out: Path) -> list[str]:
+    """Delete what killed builds left beside ``out``: their staging folders (``.site.new-…``)
+    and old sites they had not finished deleting (``.site.old-…``). Only real folders so named,
+    held by no running build and unchanged for :data:`ABANDONED_AFTER` seconds; a symbolic
+    link is never followed. Returns the names deleted."""
+    prefixes = (f".{out.name}.new-", f".{out.name}.old-")
+    removed: list[str] = []
+    try:
+        with os.scandir(out.parent) as entries:
+            found = [e for e in entries if e.name.startswith(prefixes)]
+    except OSError:
+        return removed
+    for entry in sorted(found, key=lambda e: e.name):
+        try:
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+            if time.time() - entry.stat(follow_symlinks=False).st_mtime < ABANDONED_AFTER:
+                continue
+        except OSError:
+            continue
+        hold = _lock_folder(entry.path)
+        if hold is None:
+            continue
+        try:
+            remove_tree(Path(entry.path))
+        finally:
+            os.close(hold)
+        removed.append(entry.name)
+    return removed
 
 
 REMOVERS = 4

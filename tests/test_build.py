@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
+import time
 from pathlib import Path
 
 import pytest
 
-from generator.output import Staging, UnsafePath, remove_tree, safe_relative, write_tree
+from generator.output import (
+    ABANDONED_AFTER,
+    Staging,
+    UnsafePath,
+    remove_abandoned,
+    remove_tree,
+    safe_relative,
+    write_tree,
+)
 from generator.render import OutputFile
 from tests.sitekit import article, build, tree, write_project
 
@@ -366,3 +377,51 @@ def test_groups_count_each_article_once_per_page_under_its_first_spelling() -> N
     # A tie goes to the first spelling in sort order.
     assert _group([["b-c"], ["B-C"], ["A"]], urls.tag) == {"A": (2,), "B-C": (0, 1)}
     assert _group([[], []], urls.tag) == {}
+
+
+def test_a_build_deletes_what_killed_builds_left_beside_the_site_and_nothing_else(
+    tmp_path: Path,
+) -> None:
+    # A build killed while it writes (kill -9, the OOM killer, Ctrl-C of a preview during a
+    # rebuild) leaves its staging folder, or the old site it had still to delete, beside the
+    # output folder: each as big as a site.
+    project = small_site(tmp_path / "p")
+    assert build(project)[0] == 0
+    beside = project
+    long_ago = time.time() - 2 * ABANDONED_AFTER
+
+    def leftover(name: str, age: float = long_ago) -> Path:
+        folder = beside / name
+        write_tree(folder, [OutputFile("index.html", b"x"), OutputFile("a/b/index.html", b"x")])
+        for path in [folder / "a/b", folder / "a", folder]:
+            os.utime(path, (age, age))
+        return folder
+
+    leftover(".site.new-k6e62owy")
+    leftover(".site.old-4242")
+    held = leftover(".site.new-held")  # a running build's
+    young = leftover(".site.new-young", time.time())  # just made; its build is yet to hold it
+    other = leftover(".other.new-x")  # another output folder's
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "kept.html").write_bytes(b"kept")
+    (beside / ".site.new-link").symlink_to(outside, target_is_directory=True)
+    hold = os.open(held, os.O_RDONLY)
+    fcntl.flock(hold, fcntl.LOCK_EX)
+    try:
+        (project / "content/articles/2024/sommer.md").write_text(
+            article("Sommer", "2024-06-19T10:30:00", "Putin rejste igen."), encoding="utf-8"
+        )
+        assert build(project)[0] == 0
+    finally:
+        os.close(hold)
+    assert sorted(p.name for p in beside.iterdir() if p.name.startswith(".")) == [
+        ".explainer-cache",
+        ".other.new-x",
+        ".site.new-held",
+        ".site.new-link",
+        ".site.new-young",
+    ]
+    assert [tree(f) for f in (held, young, other)] == [tree(held)] * 3
+    assert tree(outside) == {"kept.html": b"kept"}
+    assert remove_abandoned(project / "site") == [".site.new-held"]  # no longer held
