@@ -12,9 +12,11 @@ import gc
 import os
 import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +26,22 @@ if TYPE_CHECKING:
 PARALLEL_FROM = 64
 """Work smaller than this many units is done in the build's own process: forking costs more.
 Each stage scales it by how heavy one of its units is."""
+
+
+STOP: ContextVar[threading.Event | None] = ContextVar("STOP", default=None)
+"""An event that stops the builds of this thread when it is set: the preview's, as it closes.
+Each thread has its own value, as contextvars do."""
+
+
+class Stopped(BaseException):
+    """The build stopped because :data:`STOP` was set. Not an ``Exception``: like Ctrl-C, it
+    is no error of the build's, and nothing should report it as one."""
+
+
+def _check_stop() -> None:
+    stop = STOP.get()
+    if stop is not None and stop.is_set():
+        raise Stopped
 
 
 class WorkerLost(RuntimeError):
@@ -70,7 +88,7 @@ def _serve(connection: Connection, tasks: Sequence[Any], work: Callable[[Any], A
     try:
         while (number := connection.recv()) is not None:
             connection.send_bytes(_outcome(number, tasks[number], work))
-    except (EOFError, BrokenPipeError):  # the build is gone, and so its need of this one
+    except (EOFError, OSError):  # the pipe is closed or broken: the build is gone
         pass
 
 
@@ -152,8 +170,10 @@ def run_tasks(jobs: int, tasks: Sequence[Any], work: Callable[[Any], Any]) -> li
     """``work(task)`` for each task, in order, on up to ``jobs`` forked processes.
 
     ``work`` may be a closure over anything. An exception in a worker is raised here once every
-    task has ended: that of the first task (in order) that raised one.
+    task has ended: that of the first task (in order) that raised one. :class:`Stopped` is
+    raised between tasks once :data:`STOP` is set.
     """
+    _check_stop()
     if jobs <= 1 or len(tasks) <= 1:
         return _run_here(tasks, work)
     from multiprocessing.connection import wait
@@ -175,7 +195,8 @@ def run_tasks(jobs: int, tasks: Sequence[Any], work: Callable[[Any], Any]) -> li
             worker.connection.send(worker.task)
             busy[worker.connection] = worker
         while busy:
-            for ready in wait(list(busy)):
+            _check_stop()
+            for ready in wait(list(busy), timeout=0.1):
                 worker = busy.pop(ready)  # type: ignore[arg-type]
                 try:
                     number, ok, result = worker.connection.recv()
@@ -206,7 +227,11 @@ def _run_here(tasks: Sequence[Any], work: Callable[[Any], Any]) -> list[Any]:
     gc.freeze()
     gc.enable()
     try:
-        return [work(task) for task in tasks]
+        results = []
+        for task in tasks:
+            _check_stop()
+            results.append(work(task))
+        return results
     finally:
         if not enabled:
             gc.disable()

@@ -8,6 +8,7 @@ sent: the files on disk stay exactly as a plain build writes them.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import html
 import mimetypes
@@ -31,6 +32,7 @@ from generator import urls
 from generator.build import BuildOptions, BuildResult, build, build_site, load
 from generator.diagnostics import Diagnostic, error, sort_diagnostics
 from generator.output import has_site
+from generator.parallel import STOP, Stopped
 from generator.render import shown_path, template_dirs, template_problem
 
 RESERVED_PREFIX = "/__explainer/"
@@ -444,12 +446,14 @@ class Preview:
         )
         with self._build_lock:
             self.state.building.set()
+            stopping = STOP.set(self._stop)  # close() stops a build under way, between tasks
             try:
                 result = build(options)
             except Exception as exc:
                 traceback.print_exc(file=self.err)
                 result = BuildResult((crash_diagnostic(exc, self.options.project),))
             finally:
+                STOP.reset(stopping)
                 self.state.building.clear()
         self.state.record(result)
         self._report(result, changed)
@@ -496,6 +500,10 @@ class Preview:
             raise RuntimeError("the file watcher did not start")
 
     def _watch(self) -> None:
+        with contextlib.suppress(Stopped):  # close() stopped a rebuild: its site is discarded
+            self._watch_until_stopped()
+
+    def _watch_until_stopped(self) -> None:
         pending: list[str] = []
         while not self._stop.is_set():
             paths = self.watched_paths()

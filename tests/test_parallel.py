@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import weakref
 from pathlib import Path
@@ -22,7 +23,7 @@ from generator.build import BuildOptions, build
 from generator.cache import CACHE_DIR
 from generator.cli import main
 from generator.output import Staging
-from generator.parallel import WorkerLost, collector_paused, run_tasks
+from generator.parallel import STOP, Stopped, WorkerLost, collector_paused, run_tasks
 from tests.sitekit import article, tree, write_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -212,6 +213,27 @@ def test_a_build_whose_worker_is_killed_says_so_and_leaves_the_site_alone(
     monkeypatch.undo()
     assert build(BuildOptions(project, out, jobs=2, search=False)).ok
     assert tree(out) != before
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_setting_the_stop_event_stops_the_tasks_between_two(jobs: int, tmp_path: Path) -> None:
+    def work(n: int) -> int:
+        (tmp_path / str(n)).touch()
+        time.sleep(0.1)
+        return n
+
+    stop = threading.Event()
+    token = STOP.set(stop)
+    timer = threading.Timer(0.5, stop.set)
+    timer.start()
+    try:
+        with pytest.raises(Stopped):
+            run_tasks(jobs, list(range(60)), work)  # 6 s of work on one process
+    finally:
+        timer.cancel()
+        STOP.reset(token)
+    assert 0 < len(list(tmp_path.iterdir())) < 30
+    assert run_tasks(jobs, [1, 2], lambda n: n) == [1, 2]  # the event was this context's
 
 
 INTERRUPTED = """\

@@ -23,6 +23,7 @@ import jinja2
 import pytest
 import watchfiles
 
+from generator import pages
 from generator.build import BuildOptions, build
 from generator.diagnostics import error
 from generator.serve import (
@@ -37,6 +38,7 @@ from generator.serve import (
     serve,
 )
 from tests.browser.support import chromium
+from tests.sitekit import tree
 
 FIXTURE = Path(__file__).parent / "fixtures" / "serve_site"
 REPO = Path(__file__).resolve().parent.parent
@@ -237,6 +239,34 @@ def test_an_edit_reaches_a_connected_reload_client(preview: Preview, project: Pa
     assert second != first
     assert stamp_in(after) == second
     assert "åbner i dag for bilerne".encode() in after
+
+
+def test_closing_the_preview_stops_a_rebuild_under_way_and_keeps_the_last_site(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C closes the preview. A rebuild under way (of a big archive, say) used to go on
+    # until the process ended under it, and left its half-built site beside the output.
+    running, thread = start_preview(project)
+    before = tree(project / "site")
+    started = tmp_path / "rendering"
+    render_piece = pages.RenderJob.render_piece
+
+    def slow(job: pages.RenderJob, numbers: list[int]) -> Any:
+        started.touch()  # a file: the pages may be rendered in worker processes
+        time.sleep(3)  # long enough that a rebuild left to run outlasts close()'s wait
+        return render_piece(job, numbers)
+
+    monkeypatch.setattr(pages.RenderJob, "render_piece", slow)
+    edit(project, "content/site.yaml", "Over Storebælt", "Over Øresund")  # every page changes
+    deadline = time.monotonic() + WAIT
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started.exists(), "the rebuild is rendering"
+    stop_preview(running, thread)
+    assert running._watcher is not None and not running._watcher.is_alive()
+    assert tree(project / "site") == before
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith(".site")) == []
+    assert "built" not in running.out.getvalue().split("\n", 1)[1]  # after the first build
 
 
 def test_broken_yaml_shows_the_overlay_over_the_last_good_site_until_fixed(
