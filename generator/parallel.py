@@ -51,11 +51,10 @@ class WorkerLost(RuntimeError):
 
 @dataclass
 class _Worker:
-    """A forked worker, as the build sees it: its process, its pipe, the task it is doing."""
+    """A forked worker, as the build sees it: its process and its pipe."""
 
     pid: int
     connection: Connection
-    task: int | None = None
 
 
 def _outcome(number: int, task: Any, work: Callable[[Any], Any]) -> bytes:
@@ -139,6 +138,13 @@ def _stop(workers: Sequence[_Worker], finished: bool) -> None:
             os.waitpid(worker.pid, 0)
 
 
+def _give(worker: _Worker, task: int) -> None:
+    try:
+        worker.connection.send(task)
+    except OSError:  # it is gone
+        raise _lost(worker) from None
+
+
 def _lost(worker: _Worker) -> WorkerLost:
     """What to say of a worker whose pipe closed before it sent its task's outcome."""
     _, status = os.waitpid(worker.pid, 0)
@@ -191,8 +197,7 @@ def run_tasks(jobs: int, tasks: Sequence[Any], work: Callable[[Any], Any]) -> li
             workers.append(_fork_worker(tasks, work, workers))
         busy: dict[Connection, _Worker] = {}
         for worker in workers:
-            worker.task = next(waiting)
-            worker.connection.send(worker.task)
+            _give(worker, next(waiting))
             busy[worker.connection] = worker
         while busy:
             _check_stop()
@@ -200,15 +205,15 @@ def run_tasks(jobs: int, tasks: Sequence[Any], work: Callable[[Any], Any]) -> li
                 worker = busy.pop(ready)  # type: ignore[arg-type]
                 try:
                     number, ok, result = worker.connection.recv()
-                except EOFError:
+                except (EOFError, OSError):  # OSError: it ended in the middle of a result
                     raise _lost(worker) from None
                 if ok:
                     results[number] = result
                 else:
                     failures[number] = result
-                worker.task = next(waiting, None)
-                if worker.task is not None:
-                    worker.connection.send(worker.task)
+                task = next(waiting, None)
+                if task is not None:
+                    _give(worker, task)
                     busy[worker.connection] = worker
         finished = True
     finally:
