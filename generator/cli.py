@@ -358,7 +358,7 @@ def main(
         return 130
     except WorkerLost as exc:
         print(f"error: {exc}; the build stopped, and the site is as it was", file=err)
-        return EXIT_CONTENT  # 1, as for a build that errors in the content stop
+        return EXIT_CONTENT  # 1: the build failed, as one with errors in the content does
 
 
 def run() -> NoReturn:
