@@ -31,7 +31,7 @@ from generator.diagnostics import Diagnostic, error, has_errors, sort_diagnostic
 from generator.doclinks import fragment_problems
 from generator.incremental import annotate_content, assemble_content, index_content, parse_changed
 from generator.model import Content
-from generator.output import Staging, UnsafePath, output_problem
+from generator.output import InterruptsHeld, Staging, UnsafePath, output_problem
 from generator.pages import render_site
 from generator.parallel import collector_paused, worker_count
 from generator.render import OutputFile, template_dirs
@@ -209,9 +209,9 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
 
     On any error the output folder is left exactly as it was.
     """
-    with collector_paused():
+    with collector_paused(), InterruptsHeld() as held:
         try:
-            return _build(options, progress)
+            return _build(options, progress, held)
         except cache.SourceChanged as exc:
             message = "the file changed while it was being built; build again"
             return BuildResult((error(exc.path, None, message),))
@@ -243,7 +243,7 @@ def _in_cache(filename: object, project: Path) -> bool:
     return os.path.abspath(os.fsdecode(filename)).startswith(folder + os.sep)
 
 
-def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
+def _build(options: BuildOptions, progress: Progress | None, held: InterruptsHeld) -> BuildResult:
     start = time.perf_counter()
     stopwatch = Stopwatch(progress)
     project, out = options.project, options.out.absolute()
@@ -370,6 +370,8 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
             cache.save_state(folder, new_state, state)
             return result(problems)
         removed = sorted(old_outputs.keys() - site.records.keys())
+        # From here to the end of the build, Ctrl-C waits: the site changes all at once.
+        held.hold()
         cache.mark_writing(folder, True)
         if outputs_valid:
             staging.merge_into(site.written, removed)

@@ -13,12 +13,15 @@ import contextlib
 import fcntl
 import os
 import shutil
+import signal
 import stat
 import tempfile
+import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from generator.cache import CACHE_DIR
 from generator.render import BUILTIN_TEMPLATES, OutputFile
@@ -239,6 +242,44 @@ class Staging:
                 os.rmdir(folder)
                 folder = folder.rpartition("/")[0]
         self.discard()
+
+
+class InterruptsHeld:
+    """Ctrl-C (SIGINT) and SIGTERM held back from :meth:`hold` to the end of the ``with``
+    block, while a build changes the output folder and saves its record of it. A signal that
+    comes meanwhile is noted, and raised again at the end, so that it takes effect once the
+    site is the new one: never a mix of old and new pages.
+
+    Handlers, not a signal mask: the kernel gives a signal to any thread that does not block
+    it, and the build's file threads would take it. Python's handlers can only be set in the
+    main thread; a build in another (the preview's) cannot be interrupted by a signal anyway.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self._before: dict[int, Any] | None = None
+        self._caught: list[int] = []
+
+    def hold(self) -> None:
+        if self._before is None and threading.current_thread() is threading.main_thread():
+            self._before = {number: signal.signal(number, self._note) for number in self.SIGNALS}
+
+    def _note(self, number: int, _frame: object) -> None:
+        self._caught.append(number)
+
+    def __enter__(self) -> InterruptsHeld:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._before is None:
+            return
+        before, self._before = self._before, None
+        for number, handler in before.items():
+            # None: a handler not set from Python, which cannot be set again; the default.
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+        for number in dict.fromkeys(self._caught):
+            signal.raise_signal(number)  # Ctrl-C: KeyboardInterrupt, as it would have been
 
 
 ABANDONED_AFTER = 60.0

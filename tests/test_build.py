@@ -5,8 +5,10 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -425,3 +427,35 @@ def test_a_build_deletes_what_killed_builds_left_beside_the_site_and_nothing_els
     assert [tree(f) for f in (held, young, other)] == [tree(held)] * 3
     assert tree(outside) == {"kept.html": b"kept"}
     assert remove_abandoned(project / "site") == [".site.new-held"]  # no longer held
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_the_site_is_written_takes_effect_once_it_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signal_number: int
+) -> None:
+    # Ctrl-C (or a CI runner's SIGTERM) in the middle of moving an incremental build's files
+    # into place used to leave some pages new and others old.
+    project = small_site(tmp_path / "p")
+    assert build(project)[0] == 0
+    page = project / "site/2024/06/sommer-i-pyongyang/index.html"
+    assert "rejste igen" not in page.read_text(encoding="utf-8")
+    source = project / "content/articles/2024/sommer.md"
+    source.write_text(source.read_text(encoding="utf-8").replace("rejste", "rejste igen"))
+    merge_into = Staging.merge_into
+
+    def interrupted(staging: Staging, *args: Any) -> None:
+        os.kill(os.getpid(), signal_number)  # as the first file is about to move
+        merge_into(staging, *args)
+
+    monkeypatch.setattr(Staging, "merge_into", interrupted)
+    # A held SIGTERM would end pytest once let go: here it raises KeyboardInterrupt instead.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        code, _out, err = build(project)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert (code, err) == (130, "interrupted\n")
+    assert "rejste igen" in page.read_text(encoding="utf-8")  # the write was finished
+    assert sorted(p.name for p in project.iterdir()) == [".explainer-cache", "content", "site"]
+    assert not (project / ".explainer-cache/writing").exists()  # and its record saved
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # as it was
