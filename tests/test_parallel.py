@@ -232,7 +232,7 @@ def test_setting_the_stop_event_stops_the_tasks_between_two(jobs: int, tmp_path:
     finally:
         timer.cancel()
         STOP.reset(token)
-    assert 0 < len(list(tmp_path.iterdir())) < 30
+    assert 0 < len(list(tmp_path.iterdir())) < 60  # some tasks ran, and not all of them
     assert run_tasks(jobs, [1, 2], lambda n: n) == [1, 2]  # the event was this context's
 
 
