@@ -52,6 +52,14 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def built_copy(archive: Path, project: Path, out: Path) -> dict[str, bytes]:
+    """A copy of the archive's content in ``project``, built into ``out`` on two processes;
+    the files of the site."""
+    shutil.copytree(archive / "content", project / "content")
+    assert build(BuildOptions(project, out, jobs=2, search=False)).ok
+    return tree(out)
+
+
 def test_a_build_on_two_processes_equals_a_build_on_one(archive: Path, tmp_path: Path) -> None:
     one = build(BuildOptions(archive, tmp_path / "one", jobs=1, search=False))
     (archive / CACHE_DIR / "state.pickle").unlink()
@@ -184,11 +192,8 @@ def test_a_result_that_cannot_be_sent_back_is_an_error_that_says_so() -> None:
 def test_a_build_whose_worker_is_killed_says_so_and_leaves_the_site_alone(
     archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project = tmp_path / "p"
-    shutil.copytree(archive / "content", project / "content")
-    out = project / "site"
-    assert build(BuildOptions(project, out, jobs=2, search=False)).ok
-    before = tree(out)
+    project, out = tmp_path / "p", tmp_path / "p/site"
+    before = built_copy(archive, project, out)
     config = project / "content/site.yaml"
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace("Benchmark-arkiv", "Andet arkiv"), encoding="utf-8")
@@ -295,11 +300,8 @@ BROKEN_ENTITY = """\
 def test_a_template_error_in_the_workers_is_reported_once_and_the_site_is_left_alone(
     archive: Path, tmp_path: Path
 ) -> None:
-    project = tmp_path / "p"
-    shutil.copytree(archive / "content", project / "content")
-    out = tmp_path / "site"
-    assert build(BuildOptions(project, out, jobs=2, search=False)).ok
-    before = tree(out)
+    project, out = tmp_path / "p", tmp_path / "site"
+    before = built_copy(archive, project, out)
     (project / "templates").mkdir()
     (project / "templates/entity.html").write_text(BROKEN_ENTITY, encoding="utf-8")
     results = [build(BuildOptions(project, out, jobs=jobs, search=False)) for jobs in (2, 1)]
