@@ -100,8 +100,8 @@ QUIET_DISK_S = 61
 """How long the first timed run waits, after a ``sync``, for deletions made before this script
 ran (an earlier run's trash, a peer's output) to stop slowing the disk.
 
-ext4 without a journal (the disk of the machines in ``README.md``) does not reuse an inode for 60 s
-after its deletion, or 300 s longer while its inode table block is not yet written back
+ext4 without a journal (the disk of the machines in ``README.md``) does not reuse an inode for
+60 s after its deletion, or 300 s longer while its inode table block is not yet written back
 (``recently_deleted`` in the kernel's ``fs/ext4/ialloc.c``): each new file then steps past the
 freed inodes one by one, so a build that writes 18,000 files just after 18,000 were deleted
 spends seconds more in the kernel. Between runs the script only moves folders aside."""
