@@ -18,9 +18,11 @@ if TYPE_CHECKING:
 
 # --- The phrase matcher -------------------------------------------------------------------------
 
-_WORD_START = r"(?<!\w)"
 _AFTER_WORD_START = r"(?<!\w.)"
-"""The same check after a phrase's first character: no word character before it."""
+"""After a phrase's first character: no word character before it."""
+_BEFORE_WORD = r"[\W]"
+"""The character before a phrase that starts a word: no word character. A pattern that opens
+with it is searched in the text after a space (see :meth:`_Trie.compile`)."""
 _BOUNDARY = r"(?=-\w|(?!\w))"
 """After a phrase (and its suffix): no word character, or a hyphenated compound tail."""
 
@@ -106,9 +108,13 @@ class _Trie:
         them: the cost per character is bounded by the alphabet and the length of the match,
         not by the number of phrases.
 
-        With ``capitals`` (phrases that mostly start with a capital letter), the word-start
-        check follows the first character, so that the pattern opens with a set of characters
-        that the engine scans for without trying a match at every position.
+        The pattern opens with a set of characters that the engine scans for without trying
+        a match at every position. With ``capitals`` (phrases that mostly start with a capital
+        letter), that is the phrases' first characters, and the word-start check follows them.
+        Without, most letters start some phrase, and the set is that of the character before a
+        word (:data:`_BEFORE_WORD`), which is rarer. Such a pattern is searched in the text
+        with a space put before it, so that its match (that character, then the phrase) starts
+        where the phrase starts in the text itself.
         """
         root = _Node()
         for phrase in self.keys if phrases is None else phrases:
@@ -139,7 +145,7 @@ class _Trie:
 
         trie = node_regex(root, at_start=True)
         end = _SUFFIXES.get(rules, "") + _BOUNDARY
-        return re.compile(trie + end if capitals else _WORD_START + trie + end)
+        return re.compile(trie + end if capitals else _BEFORE_WORD + trie + end)
 
 
 _WORDS = re.compile(r"\w+")
@@ -279,8 +285,11 @@ class PhraseMatcher:
             exact = self._small_pattern(self._exact, text, rules, capitals=True)
             folded = self._small_pattern(self._folded, lowered, rules, capitals=False)
         if folded is not None:
+            # After a space, the folded pattern's match is the phrase one character later: its
+            # start() is where the phrase starts in ``lowered``, its end() one past the end.
+            padded = " " + lowered
             search_folded = folded.search
-            next_folded = search_folded(lowered)
+            next_folded = search_folded(padded)
         else:
             next_folded = None
         if exact is not None:
@@ -295,18 +304,18 @@ class PhraseMatcher:
                 or next_exact.start() < next_folded.start()
                 or (
                     next_exact.start() == next_folded.start()
-                    and next_exact.end() >= next_folded.end()
+                    and next_exact.end() >= next_folded.end() - 1
                 )
             ):
                 start, end = next_exact.span()
                 key = self._exact.key(text[start:end])
             else:
                 assert next_folded is not None
-                start, end = next_folded.span()
+                start, end = next_folded.start(), next_folded.end() - 1
                 key = self._folded.key(lowered[start:end])
             matches.append(PhraseMatch(start, end, key))
             if next_folded is not None and next_folded.start() < end:
-                next_folded = search_folded(lowered, end)
+                next_folded = search_folded(padded, end)
             if next_exact is not None and next_exact.start() < end:
                 next_exact = search_exact(text, end)
         return matches

@@ -169,6 +169,27 @@ def test_a_phrase_claimed_twice_belongs_to_the_first_key() -> None:
     assert len(matcher) == 1
 
 
+@pytest.mark.parametrize("compiled", [False, True])
+def test_where_a_capitalised_and_a_lower_case_phrase_match_alike_the_capitalised_one_wins(
+    compiled: bool,
+) -> None:
+    """The two phrases are found by different patterns, in the text and in its lower case; at
+    the start of a text, and at one start with equal length, the exact match wins, and only a
+    longer lower-case match beats it."""
+    matcher = PhraseMatcher([("nord", "folded"), ("Nord", "exact"), ("nord stream", "ns")])
+    if compiled:
+        matcher.prepare("da")
+    text = "Nord, nord, Nords og Nord Stream. nord"
+    found = matcher.find(text, "da")
+    assert [(text[m.start : m.end], m.key) for m in found] == [
+        ("Nord", "exact"),
+        ("nord", "folded"),
+        ("Nords", "exact"),
+        ("Nord Stream", "ns"),
+        ("nord", "folded"),
+    ]
+
+
 def test_an_empty_matcher_finds_nothing() -> None:
     assert PhraseMatcher([]).find("Putin", "da") == []
 
