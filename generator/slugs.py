@@ -35,7 +35,9 @@ def slugify(text: str, max_length: int = 80) -> str:
     """Make a URL slug from a title: "Ærø og Århus får …" -> "aeroe-og-aarhus-faar", "USA's
     valg" -> "usas-valg"."""
     ascii_text = unicodedata.normalize("NFKD", text.translate(_DANISH))
-    ascii_text = "".join(c for c in ascii_text if not unicodedata.combining(c)).lower()
+    if not ascii_text.isascii():  # no combining mark is ASCII: most titles skip this loop
+        ascii_text = "".join(c for c in ascii_text if not unicodedata.combining(c))
+    ascii_text = ascii_text.lower()
     slug = _NOT_SLUG.sub("-", _APOSTROPHE_IN_WORD.sub("", ascii_text)).strip("-")
     if len(slug) > max_length:
         cut = slug[:max_length]
