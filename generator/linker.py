@@ -285,8 +285,9 @@ class PhraseMatcher:
             exact = self._small_pattern(self._exact, text, rules, capitals=True)
             folded = self._small_pattern(self._folded, lowered, rules, capitals=False)
         if folded is not None:
-            # After a space, the folded pattern's match is the phrase one character later: its
-            # start() is where the phrase starts in ``lowered``, its end() one past the end.
+            # In ``padded`` a match of the folded pattern is the character before the phrase,
+            # then the phrase: its start() is where the phrase starts in ``lowered``, and its
+            # end() one past where the phrase ends there.
             padded = " " + lowered
             search_folded = folded.search
             next_folded = search_folded(padded)
