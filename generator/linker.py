@@ -6,7 +6,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from markdown_it.token import Token
 
@@ -34,9 +34,10 @@ _SUFFIXES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class PhraseMatch:
-    """One match: ``text[start:end]`` is the phrase as written, with any inflection suffix."""
+class PhraseMatch(NamedTuple):
+    """One match: ``text[start:end]`` is the phrase as written, with any inflection suffix.
+    (A named tuple: a text has dozens of matches, and a tuple is made three times as fast as a
+    frozen dataclass.)"""
 
     start: int
     end: int
@@ -463,8 +464,7 @@ def link_mentions(
     return linker.mentions, linker.diagnostics
 
 
-@dataclass(frozen=True, slots=True)
-class _Piece:
+class _Piece(NamedTuple):
     """A stretch of a text run: plain text, or a mention to link."""
 
     text: str

@@ -45,6 +45,17 @@ def _keep_bracket_escapes(state: StateCore) -> None:
                 child.type = ESCAPED
 
 
+def _normalize(state: StateCore) -> None:
+    """markdown-it's ``normalize`` rule (line endings to ``\\n``, NUL to U+FFFD), without its
+    two passes over text that has neither ``\\r`` nor NUL, as nearly every text has."""
+    src = state.src
+    if "\r" in src:
+        src = src.replace("\r\n", "\n").replace("\r", "\n")
+    if "\0" in src:
+        src = src.replace("\0", "\ufffd")
+    state.src = src
+
+
 def _escaped(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     return escapeHtml(tokens[idx].content)
 
@@ -97,6 +108,7 @@ def _footnote_anchor(self: Any, tokens: Sequence[Token], idx: int, options: Any,
 def make_parser(allow_html: bool = False) -> MarkdownIt:
     """CommonMark plus tables and footnotes; raw HTML is escaped unless ``allow_html``."""
     md = MarkdownIt("commonmark", {"html": allow_html}).enable("table").use(footnote_plugin)
+    md.core.ruler.at("normalize", _normalize)
     md.core.ruler.push("speech_paragraphs", _mark_speech_paragraphs)
     md.core.ruler.before("text_join", "bracket_escapes", _keep_bracket_escapes)
     md.add_render_rule(ESCAPED, _escaped)

@@ -6,10 +6,37 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+from markdown_it import MarkdownIt
+from mdit_py_plugins.footnote import footnote_plugin
+
 from generator.markdown import heading_ids, is_page_id, parse, render
 from generator.notes import render_summary
 
 TEXT = "Tallet[^kilde] er usikkert.\n\n[^kilde]: Ifølge NIS.\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Første linje\r\nanden linje\r\n\r\n- punkt\r\n",
+        "Mac-linjer\rmed\r\rafsnit\r",
+        "Blandet\r\n\r\rog\n\r\n",
+        "Et tegn \0 midt i\n\n\0\n",
+        "\r\0\r\n\0",
+    ],
+)
+def test_line_endings_and_nul_are_normalised_as_markdown_it_does(text: str) -> None:
+    # The parser's own normalize rule skips the passes over text with no \r or NUL; the tokens
+    # are those of markdown-it's rule, for text with them.
+    reference = MarkdownIt("commonmark").enable("table").use(footnote_plugin)
+    expected = reference.parse(text)
+    tokens = parse(text)
+    assert [(t.type, t.map, t.content) for t in tokens] == [
+        (t.type, t.map, t.content) for t in expected
+    ]
+    assert "\r" not in render(tokens) and "\0" not in render(tokens)
+    assert render(tokens) == reference.renderer.render(expected, reference.options, {})
 
 
 def test_footnote_links_are_named_in_the_language_of_the_text() -> None:
