@@ -26,6 +26,7 @@ an installed explainer runs: otherwise every build would compile its modules fro
 from __future__ import annotations
 
 import argparse
+import fcntl
 import importlib.metadata
 import json
 import os
@@ -105,6 +106,21 @@ ext4 without a journal (the disk of the machines in ``README.md``) does not reus
 (``recently_deleted`` in the kernel's ``fs/ext4/ialloc.c``): each new file then steps past the
 freed inodes one by one, so a build that writes 18,000 files just after 18,000 were deleted
 spends seconds more in the kernel. Between runs the script only moves folders aside."""
+
+
+def hold_archive(archive: Path) -> int:
+    """This run's hold on the archive, until the script ends: a second run would move the work
+    copy, the site and the cache aside under the first one's builds (which then fail with "a
+    file of the cache is missing"), and the two would time each other."""
+    fd = os.open(archive, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise SystemExit(
+            f"{archive}: another run.py is measuring this archive; wait for it to end"
+        ) from None
+    return fd
 
 
 def settle(seconds: float = 2) -> None:
@@ -244,6 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ],
             check=True,
         )
+    measuring = hold_archive(project)
     trash = project.parent / f".{project.name}-trash"
     # The scenarios edit articles and entities: they run on a copy, so that the archive stays as
     # make_archive.py wrote it and every invocation measures the same content.
@@ -329,6 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             }
         )
     shutil.rmtree(trash, ignore_errors=True)
+    os.close(measuring)
 
     print(f"N={n} articles; {machine()}; medians of {args.runs} runs, --jobs {args.jobs or 'all'}")
     print(f"versions: {', '.join(f'{k} {v}' for k, v in versions().items())}")

@@ -39,6 +39,9 @@ from generator.sources import read_sources
 
 Progress = Callable[[str], None]
 
+WAITING = "waiting for another build of this project to end (a preview's, or another build)…"
+"""What a build says while another build of its project holds it (see ``cache.project_held``)."""
+
 
 @dataclass(frozen=True)
 class BuildOptions:
@@ -204,12 +207,17 @@ def _nothing_changed(
     )
 
 
-def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
+def build(
+    options: BuildOptions,
+    progress: Progress | None = None,
+    waiting: Callable[[], None] | None = None,
+) -> BuildResult:
     """Build the site, redoing only what changed since the last build.
 
-    On any error the output folder is left exactly as it was.
+    On any error the output folder is left exactly as it was. While another build of the same
+    project runs (a preview's, say), this one calls ``waiting`` and waits for it to end.
     """
-    with collector_paused(), InterruptsHeld() as held:
+    with cache.project_held(options.project, waiting), collector_paused(), InterruptsHeld() as held:
         try:
             return _build(options, progress, held)
         except cache.SourceChanged as exc:

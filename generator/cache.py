@@ -18,6 +18,7 @@ ignored, and the build is a clean build. Deleting the folder is always safe.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import importlib
 import operator
@@ -28,7 +29,7 @@ import struct
 import sys
 import time
 import zlib
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
@@ -43,7 +44,7 @@ from generator.index import RelatedCounts
 from generator.linker import Mention
 from generator.model import Article, Entity, Note
 from generator.notes import AttachedNote
-from generator.parallel import collector_paused
+from generator.parallel import check_stop, collector_paused
 from generator.sources import content_files, read_bytes, read_text
 
 CACHE_DIR = ".explainer-cache"
@@ -662,6 +663,47 @@ def mark_writing(folder: Path, writing: bool) -> None:
         marker.touch()
     else:
         marker.unlink(missing_ok=True)
+
+
+LOCK_POLL_SECONDS = 0.05
+"""How often a build that waits for another build of its project tries the lock again."""
+
+
+@contextlib.contextmanager
+def project_held(project: Path, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+    """The project for this build alone, for the ``with`` block: every build of a project (a
+    preview's rebuilds too) shares its cache, and two at once would each find the other's
+    files changing under it. An exclusive ``flock`` on the project folder itself, so that no
+    file is left behind; a build that finds it held calls ``waiting`` once, then waits for it.
+
+    The kernel drops the lock when its holder ends, however it ends (``kill -9`` too); the
+    build's forked workers share it, and are waited for before the build returns. The wait
+    ends with Ctrl-C (the main thread's ``KeyboardInterrupt``), or with
+    :data:`generator.parallel.STOP` (a preview that closes). A folder that cannot be opened is
+    not locked: the build reports it.
+    """
+    try:
+        fd = os.open(project, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting is not None:
+                waiting()
+            while True:
+                check_stop()
+                time.sleep(LOCK_POLL_SECONDS)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    continue
+        yield
+    finally:
+        os.close(fd)
 
 
 # --- The fragment store --------------------------------------------------------------------------

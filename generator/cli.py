@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from generator import __version__
-from generator.build import BuildOptions, BuildResult, build
+from generator.build import WAITING, BuildOptions, BuildResult, build
 from generator.diagnostics import Diagnostic
 from generator.parallel import WorkerLost
 
@@ -86,6 +86,11 @@ class Printer:
         if self.verbose:
             print(message, file=self.err)
 
+    def notice(self, message: str) -> None:
+        """A word on what the command is doing, to stderr, so that stdout stays its result."""
+        if not self.quiet:
+            print(message, file=self.err, flush=True)
+
     def progress(self, stage: str) -> None:
         if not self.quiet and self.err.isatty():
             print(f"\r\x1b[K{stage}…", end="", file=self.err, flush=True)
@@ -147,6 +152,7 @@ def cmd_build(args: argparse.Namespace, printer: Printer) -> int:
             search=not args.no_search,
         ),
         progress=printer.progress,
+        waiting=lambda: printer.notice(WAITING),
     )
     printer.end_progress()
     printer.diagnostics(result.diagnostics)

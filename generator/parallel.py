@@ -38,7 +38,7 @@ class Stopped(BaseException):
     is no error of the build's, and nothing should report it as one."""
 
 
-def _check_stop() -> None:
+def check_stop() -> None:
     stop = STOP.get()
     if stop is not None and stop.is_set():
         raise Stopped
@@ -179,7 +179,7 @@ def run_tasks(jobs: int, tasks: Sequence[Any], work: Callable[[Any], Any]) -> li
     task has ended: that of the first task (in order) that raised one. :class:`Stopped` is
     raised between tasks once :data:`STOP` is set.
     """
-    _check_stop()
+    check_stop()
     if jobs <= 1 or len(tasks) <= 1:
         return _run_here(tasks, work)
     from multiprocessing.connection import wait
@@ -200,7 +200,7 @@ def run_tasks(jobs: int, tasks: Sequence[Any], work: Callable[[Any], Any]) -> li
             _give(worker, next(waiting))
             busy[worker.connection] = worker
         while busy:
-            _check_stop()
+            check_stop()
             for ready in wait(list(busy), timeout=0.1):
                 worker = busy.pop(ready)  # type: ignore[arg-type]
                 try:
@@ -234,7 +234,7 @@ def _run_here(tasks: Sequence[Any], work: Callable[[Any], Any]) -> list[Any]:
     try:
         results = []
         for task in tasks:
-            _check_stop()
+            check_stop()
             results.append(work(task))
         return results
     finally:

@@ -29,7 +29,7 @@ from typing import TextIO
 import watchfiles
 
 from generator import urls
-from generator.build import BuildOptions, BuildResult, build, build_site, load
+from generator.build import WAITING, BuildOptions, BuildResult, build, build_site, load
 from generator.diagnostics import Diagnostic, error, sort_diagnostics
 from generator.output import has_site
 from generator.parallel import STOP, Stopped
@@ -448,7 +448,7 @@ class Preview:
             self.state.building.set()
             stopping = STOP.set(self._stop)  # close() stops a build under way, between tasks
             try:
-                result = build(options)
+                result = build(options, waiting=self._waiting)
             except Exception as exc:
                 traceback.print_exc(file=self.err)
                 result = BuildResult((crash_diagnostic(exc, self.options.project),))
@@ -458,6 +458,9 @@ class Preview:
         self.state.record(result)
         self._report(result, changed)
         return result
+
+    def _waiting(self) -> None:
+        print(WAITING, file=self.err, flush=True)
 
     def _report(self, result: BuildResult, changed: Sequence[str]) -> None:
         for diagnostic in result.diagnostics:

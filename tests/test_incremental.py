@@ -9,10 +9,15 @@ copy of the project from scratch, and compares the two sites byte for byte.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import shutil
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
@@ -23,7 +28,7 @@ import pytest
 from generator import build as build_module
 from generator import cache, checks, incremental, pages, parallel
 from generator import index as index_module
-from generator.build import BuildOptions, BuildResult, build
+from generator.build import WAITING, BuildOptions, BuildResult, build
 from generator.cache import CACHE_DIR, SourceChanged, digest_bytes, sourced_article
 from generator.config import SiteConfig
 from generator.content import parse_article
@@ -729,6 +734,90 @@ def test_a_cache_deleted_after_the_site_is_written_leaves_the_site_built_and_war
     again = build(BuildOptions(project, out, jobs=1, search=False))
     assert again.ok and not [d for d in again.diagnostics if d.path == CACHE_DIR]
     assert tree(out) == built
+
+
+def hold_project(project: Path) -> int:
+    """What a running build of ``project`` holds (see ``cache.project_held``)."""
+    fd = os.open(project, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def build_process(project: Path, out: Path) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "generator", "build", "-C", str(project), "--out", str(out)]
+    return subprocess.Popen(
+        [*command, "--no-search", "--jobs", "2"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_build_says_it_waits_while_another_build_of_the_project_runs_then_builds(
+    tmp_path: Path,
+) -> None:
+    project = start_project(tmp_path / "project", Random(8))
+    out = tmp_path / "site"
+    held = hold_project(project)
+    try:
+        child = build_process(project, out)
+        assert child.stderr is not None
+        assert child.stderr.readline() == f"{WAITING}\n"
+        time.sleep(0.5)
+        # Still waiting: it has not touched the cache or the output folder.
+        assert child.poll() is None
+        assert not (project / CACHE_DIR).exists() and not out.exists()
+    finally:
+        os.close(held)
+    stdout, stderr = child.communicate(timeout=120)
+    assert child.returncode == 0 and WAITING not in stderr
+    assert stdout.startswith("built ") and (out / "index.html").is_file()
+
+
+def test_two_builds_of_a_project_at_once_both_succeed_one_after_the_other(tmp_path: Path) -> None:
+    """Both read and write the project's one cache: without the wait, one failed with "a file
+    of the cache is missing", the other's files having replaced the ones it had read."""
+    project = start_project(tmp_path / "project", Random(8))
+    assert build(BuildOptions(project, tmp_path / "first", jobs=1, search=False)).ok
+    path = sorted((project / "content/articles").rglob("*.md"))[0]
+    path.write_text(path.read_text(encoding="utf-8") + "\nSkrevet før de to bygninger.\n")
+    children = [build_process(project, tmp_path / name) for name in ("a", "b")]
+    outcomes = [(child.communicate(timeout=120), child.returncode) for child in children]
+    assert [code for _streams, code in outcomes] == [0, 0], outcomes
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+    assert "Skrevet før de to bygninger." in "".join(
+        data.decode() for name, data in tree(tmp_path / "a").items() if name.endswith(".html")
+    )
+
+
+def test_a_build_waiting_for_the_project_stops_when_its_preview_closes(tmp_path: Path) -> None:
+    project = start_project(tmp_path / "project", Random(8))
+    out = tmp_path / "site"
+    stop = threading.Event()
+    seen: list[str] = []
+
+    def waiting() -> None:
+        seen.append("waiting")
+        stop.set()  # as Preview.close() sets it
+
+    def run() -> None:
+        parallel.STOP.set(stop)  # this thread's builds, as the preview's rebuild sets it
+        try:
+            build(BuildOptions(project, out, jobs=1, search=False), waiting=waiting)
+        except parallel.Stopped:
+            seen.append("stopped")
+
+    held = hold_project(project)
+    try:
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join(10)
+        assert not thread.is_alive()
+    finally:
+        os.close(held)
+    assert seen == ["waiting", "stopped"]
+    assert not out.exists() and not (project / CACHE_DIR).exists()
 
 
 def test_the_links_kept_for_each_page_are_the_links_the_link_check_reads(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import http.client
 import io
 import os
@@ -24,7 +25,7 @@ import pytest
 import watchfiles
 
 from generator import pages
-from generator.build import BuildOptions, build
+from generator.build import WAITING, BuildOptions, build
 from generator.diagnostics import error
 from generator.serve import (
     EVENTS_PATH,
@@ -312,6 +313,32 @@ def test_an_unknown_entity_is_listed_in_the_overlay(preview: Preview, project: P
         b"content/articles/1998/bilerne-kan-nu-koere-over-storebaelt.md:5: error: "
         b"&quot;about&quot;: unknown entity &quot;oeresundsbroen&quot;" in page
     )
+
+
+def test_a_rebuild_says_in_the_terminal_that_it_waits_for_another_build_of_the_project(
+    project: Path,
+) -> None:
+    terminal_errors = io.StringIO()
+    running = Preview(
+        ServeOptions(project, project / "site", port=0), io.StringIO(), terminal_errors
+    )
+    results: list[bool] = []
+    held = os.open(project, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as another build of it holds it
+        thread = threading.Thread(target=lambda: results.append(running.rebuild().ok))
+        thread.start()
+        deadline = time.monotonic() + WAIT
+        while WAITING not in terminal_errors.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert terminal_errors.getvalue() == f"{WAITING}\n"
+        assert thread.is_alive() and not (project / "site").exists()
+    finally:
+        os.close(held)
+    thread.join(WAIT * 3)
+    running.close()
+    assert results == [True]
+    assert (project / "site/index.html").is_file()
 
 
 def test_a_first_build_that_fails_shows_the_overlay_and_recovers(project: Path) -> None:
