@@ -680,7 +680,9 @@ def project_held(project: Path, waiting: Callable[[], None] | None = None) -> It
     build's forked workers share it, and are waited for before the build returns. The wait
     ends with Ctrl-C (the main thread's ``KeyboardInterrupt``), or with
     :data:`generator.parallel.STOP` (a preview that closes). A folder that cannot be opened is
-    not locked: the build reports it.
+    not locked (the build reports it), nor one on a file system that has no locks (``flock``
+    fails with another error than "held"): there the build runs as it did before there was a
+    lock.
     """
     try:
         fd = os.open(project, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
@@ -688,22 +690,29 @@ def project_held(project: Path, waiting: Callable[[], None] | None = None) -> It
         yield
         return
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if _lock_held_elsewhere(fd):
             if waiting is not None:
                 waiting()
             while True:
                 check_stop()
                 time.sleep(LOCK_POLL_SECONDS)
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if not _lock_held_elsewhere(fd):
                     break
-                except BlockingIOError:
-                    continue
         yield
     finally:
         os.close(fd)
+
+
+def _lock_held_elsewhere(fd: int) -> bool:
+    """Take the exclusive lock on ``fd`` if nobody holds it: False if taken (or if the file
+    system has no locks), True if another process holds it."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False  # ENOLCK, EOPNOTSUPP…: no locks here; build unlocked
+    return False
 
 
 # --- The fragment store --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ copy of the project from scratch, and compares the two sites byte for byte.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -818,6 +819,26 @@ def test_a_build_waiting_for_the_project_stops_when_its_preview_closes(tmp_path:
         os.close(held)
     assert seen == ["waiting", "stopped"]
     assert not out.exists() and not (project / CACHE_DIR).exists()
+
+
+def test_a_project_on_a_file_system_without_locks_builds_unlocked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some network file systems refuse ``flock`` (ENOLCK): the build goes on, without saying
+    that it waits."""
+    project = start_project(tmp_path / "project", Random(8))
+    out = tmp_path / "site"
+
+    def refused(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    monkeypatch.setattr(cache.fcntl, "flock", refused)
+    seen: list[str] = []
+    result = build(
+        BuildOptions(project, out, jobs=1, search=False), waiting=lambda: seen.append("waiting")
+    )
+    assert result.ok and (out / "index.html").is_file()
+    assert seen == []
 
 
 def test_the_links_kept_for_each_page_are_the_links_the_link_check_reads(tmp_path: Path) -> None:
