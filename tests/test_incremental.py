@@ -744,10 +744,10 @@ def hold_project(project: Path) -> int:
     return fd
 
 
-def build_process(project: Path, out: Path) -> subprocess.Popen[str]:
+def build_process(project: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "generator", "build", "-C", str(project), "--out", str(out)]
     return subprocess.Popen(
-        [*command, "--no-search", "--jobs", "2"],
+        [*command, "--no-search", "--jobs", "2", *extra],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -774,6 +774,22 @@ def test_a_build_says_it_waits_while_another_build_of_the_project_runs_then_buil
     stdout, stderr = child.communicate(timeout=120)
     assert child.returncode == 0 and WAITING not in stderr
     assert stdout.startswith("built ") and (out / "index.html").is_file()
+
+
+def test_a_quiet_build_waits_for_the_project_without_saying_so(tmp_path: Path) -> None:
+    project = start_project(tmp_path / "project", Random(8))
+    out = tmp_path / "site"
+    held = hold_project(project)
+    try:
+        child = build_process(project, out, "-q")
+        time.sleep(1.0)
+        assert child.poll() is None
+        assert not (project / CACHE_DIR).exists() and not out.exists()
+    finally:
+        os.close(held)
+    stdout, stderr = child.communicate(timeout=120)
+    assert (child.returncode, stdout) == (0, "") and WAITING not in stderr
+    assert (out / "index.html").is_file()
 
 
 def test_two_builds_of_a_project_at_once_both_succeed_one_after_the_other(tmp_path: Path) -> None:
