@@ -244,6 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     project: Path = args.archive
+    project.mkdir(parents=True, exist_ok=True)
+    measuring = hold_archive(project)  # before the archive is made: a second run waits for none
     if not (project / "content/site.yaml").exists():
         subprocess.run(
             [
@@ -260,7 +262,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             ],
             check=True,
         )
-    measuring = hold_archive(project)
     trash = project.parent / f".{project.name}-trash"
     # The scenarios edit articles and entities: they run on a copy, so that the archive stays as
     # make_archive.py wrote it and every invocation measures the same content.
