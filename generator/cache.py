@@ -690,14 +690,13 @@ def project_held(project: Path, waiting: Callable[[], None] | None = None) -> It
         yield
         return
     try:
-        if _lock_held_elsewhere(fd):
-            if waiting is not None:
-                waiting()
-            while True:
-                check_stop()
-                time.sleep(LOCK_POLL_SECONDS)
-                if not _lock_held_elsewhere(fd):
-                    break
+        held = _lock_held_elsewhere(fd)
+        if held and waiting is not None:
+            waiting()
+        while held:
+            check_stop()
+            time.sleep(LOCK_POLL_SECONDS)
+            held = _lock_held_elsewhere(fd)
         yield
     finally:
         os.close(fd)
@@ -711,7 +710,7 @@ def _lock_held_elsewhere(fd: int) -> bool:
     except BlockingIOError:
         return True
     except OSError:
-        return False  # ENOLCK, EOPNOTSUPP…: no locks here; build unlocked
+        pass  # ENOLCK, EOPNOTSUPP…: no locks here; build unlocked
     return False
 
 

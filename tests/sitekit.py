@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import io
+import os
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 from generator.cli import main
@@ -57,3 +61,15 @@ section: Udland
 
 def article(title: str, date: str = "2024-11-12T00:54:00", body: str = "Tekst.") -> str:
     return ARTICLE.format(title=title, date=date, body=body)
+
+
+@contextlib.contextmanager
+def held_by_another_build(project: Path) -> Iterator[None]:
+    """The lock on ``project`` that a running build of it holds (``cache.project_held``), held
+    for the ``with`` block."""
+    fd = os.open(project, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield
+    finally:
+        os.close(fd)

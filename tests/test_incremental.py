@@ -10,7 +10,6 @@ copy of the project from scratch, and compares the two sites byte for byte.
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
 import re
@@ -35,7 +34,7 @@ from generator.config import SiteConfig
 from generator.content import parse_article
 from generator.model import Article, SourceFile
 from generator.render import OutputFile
-from tests.sitekit import article, tree, write_project
+from tests.sitekit import article, held_by_another_build, tree, write_project
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_ARTICLE = next((ROOT / "content/articles").rglob("*.md"))
@@ -737,13 +736,6 @@ def test_a_cache_deleted_after_the_site_is_written_leaves_the_site_built_and_war
     assert tree(out) == built
 
 
-def hold_project(project: Path) -> int:
-    """What a running build of ``project`` holds (see ``cache.project_held``)."""
-    fd = os.open(project, os.O_RDONLY | os.O_DIRECTORY)
-    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    return fd
-
-
 def build_process(project: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "generator", "build", "-C", str(project), "--out", str(out)]
     return subprocess.Popen(
@@ -760,8 +752,7 @@ def test_a_build_says_it_waits_while_another_build_of_the_project_runs_then_buil
 ) -> None:
     project = start_project(tmp_path / "project", Random(8))
     out = tmp_path / "site"
-    held = hold_project(project)
-    try:
+    with held_by_another_build(project):
         child = build_process(project, out)
         assert child.stderr is not None
         assert child.stderr.readline() == f"{WAITING}\n"
@@ -769,8 +760,6 @@ def test_a_build_says_it_waits_while_another_build_of_the_project_runs_then_buil
         # Still waiting: it has not touched the cache or the output folder.
         assert child.poll() is None
         assert not (project / CACHE_DIR).exists() and not out.exists()
-    finally:
-        os.close(held)
     stdout, stderr = child.communicate(timeout=120)
     assert child.returncode == 0 and WAITING not in stderr
     assert stdout.startswith("built ") and (out / "index.html").is_file()
@@ -779,14 +768,11 @@ def test_a_build_says_it_waits_while_another_build_of_the_project_runs_then_buil
 def test_a_quiet_build_waits_for_the_project_without_saying_so(tmp_path: Path) -> None:
     project = start_project(tmp_path / "project", Random(8))
     out = tmp_path / "site"
-    held = hold_project(project)
-    try:
+    with held_by_another_build(project):
         child = build_process(project, out, "-q")
         time.sleep(1.0)
         assert child.poll() is None
         assert not (project / CACHE_DIR).exists() and not out.exists()
-    finally:
-        os.close(held)
     stdout, stderr = child.communicate(timeout=120)
     assert (child.returncode, stdout) == (0, "") and WAITING not in stderr
     assert (out / "index.html").is_file()
@@ -825,14 +811,11 @@ def test_a_build_waiting_for_the_project_stops_when_its_preview_closes(tmp_path:
         except parallel.Stopped:
             seen.append("stopped")
 
-    held = hold_project(project)
-    try:
+    with held_by_another_build(project):
         thread = threading.Thread(target=run)
         thread.start()
         thread.join(10)
         assert not thread.is_alive()
-    finally:
-        os.close(held)
     assert seen == ["waiting", "stopped"]
     assert not out.exists() and not (project / CACHE_DIR).exists()
 

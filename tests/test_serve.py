@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import http.client
 import io
 import os
@@ -39,7 +38,7 @@ from generator.serve import (
     serve,
 )
 from tests.browser.support import chromium
-from tests.sitekit import tree
+from tests.sitekit import held_by_another_build, tree
 
 FIXTURE = Path(__file__).parent / "fixtures" / "serve_site"
 REPO = Path(__file__).resolve().parent.parent
@@ -323,9 +322,7 @@ def test_a_rebuild_says_in_the_terminal_that_it_waits_for_another_build_of_the_p
         ServeOptions(project, project / "site", port=0), io.StringIO(), terminal_errors
     )
     results: list[bool] = []
-    held = os.open(project, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as another build of it holds it
+    with held_by_another_build(project):
         thread = threading.Thread(target=lambda: results.append(running.rebuild().ok))
         thread.start()
         deadline = time.monotonic() + WAIT
@@ -333,8 +330,6 @@ def test_a_rebuild_says_in_the_terminal_that_it_waits_for_another_build_of_the_p
             time.sleep(0.02)
         assert terminal_errors.getvalue() == f"{WAITING}\n"
         assert thread.is_alive() and not (project / "site").exists()
-    finally:
-        os.close(held)
     thread.join(WAIT * 3)
     running.close()
     assert results == [True]
