@@ -31,7 +31,7 @@ from generator.diagnostics import Diagnostic, error, has_errors, sort_diagnostic
 from generator.doclinks import fragment_problems
 from generator.incremental import annotate_content, assemble_content, index_content, parse_changed
 from generator.model import Content
-from generator.output import InterruptsHeld, Staging, UnsafePath, output_problem
+from generator.output import InterruptsHeld, KeptFileChanged, Staging, UnsafePath, output_problem
 from generator.pages import render_site
 from generator.parallel import collector_paused, worker_count
 from generator.render import OutputFile, template_dirs
@@ -251,8 +251,17 @@ def _in_cache(filename: object, project: Path) -> bool:
     return os.path.abspath(os.fsdecode(filename)).startswith(folder + os.sep)
 
 
-def _build(options: BuildOptions, progress: Progress | None, held: InterruptsHeld) -> BuildResult:
-    start = time.perf_counter()
+def _build(
+    options: BuildOptions,
+    progress: Progress | None,
+    held: InterruptsHeld,
+    reuse: bool = True,
+    start: float | None = None,
+) -> BuildResult:
+    """The build (started at ``start``); with ``reuse``, a build into another output folder
+    than the last build's copies the pages that are the same from that folder rather than
+    rendering them again."""
+    start = time.perf_counter() if start is None else start
     stopwatch = Stopwatch(progress)
     project, out = options.project, options.out.absolute()
     refused = output_problem(project, out)
@@ -349,11 +358,16 @@ def _build(options: BuildOptions, progress: Progress | None, held: InterruptsHel
     # Rendered despite errors in the content, as check does, so that one run reports the
     # problems of the pages too (a broken link, a template error); the pages are then discarded.
     outputs_valid = state.site is not None and state.site == site_stamp
-    old_outputs = state.outputs if outputs_valid else {}
-    kept_files = state.link_files if outputs_valid else ()
+    # The last build's output folder, if this build writes another and that one is as the last
+    # build left it: the pages that are the same are copied from it (``--out`` alternating
+    # between two folders, say a preview's and a deploy's).
+    other = _other_site(state.site, site_stamp) if reuse else None
+    old_outputs = state.outputs if outputs_valid or other is not None else {}
+    kept_files = state.link_files if outputs_valid or other is not None else ()
     journal = cache.LinkJournal(folder)
-    staging = Staging(out)
+    staging = Staging(out, kept_in=other)
     rendered = None
+    retry = False
     try:
         site, rendered, more = render_site(
             index,
@@ -378,6 +392,9 @@ def _build(options: BuildOptions, progress: Progress | None, held: InterruptsHel
             cache.save_state(folder, new_state, state)
             return result(problems)
         removed = sorted(old_outputs.keys() - site.records.keys())
+        if other is not None:
+            kept = {path: r.digest for path, r in site.records.items() if path not in site.written}
+            staging.copy_kept(kept)
         # From here to the end of the build, Ctrl-C waits: the site changes all at once.
         held.hold()
         cache.mark_writing(folder, True)
@@ -385,6 +402,11 @@ def _build(options: BuildOptions, progress: Progress | None, held: InterruptsHel
             staging.merge_into(site.written, removed)
         else:
             staging.swap_in()
+    except KeptFileChanged:
+        staging.discard()
+        if rendered is not None:
+            journal.delete(rendered.link_files)
+        retry = True
     except UnsafePath as exc:
         staging.discard()
         if rendered is not None:
@@ -399,6 +421,9 @@ def _build(options: BuildOptions, progress: Progress | None, held: InterruptsHel
     finally:
         store.close()
         journal.close()
+    if retry:
+        # A file of the other folder is not as the last build left it: render every page.
+        return _build(options, progress, held, reuse=False, start=start)
     stopwatch.lap("write")
     new_state.outputs = site.records
     new_state.site = _site_stamp(out)
@@ -420,10 +445,19 @@ def _build(options: BuildOptions, progress: Progress | None, held: InterruptsHel
         )
         problems.append(warning(cache.CACHE_DIR, None, message))
     stopwatch.lap("save cache")
+    changed = [*site.written, *removed] if outputs_valid else site.records
     return result(
         problems,
         pages=new_state.pages,
         files=len(site.records),
         written=True,
-        changed=tuple(sorted([*site.written, *removed])),
+        changed=tuple(sorted(changed)),
     )
+
+
+def _other_site(last: cache.SiteStamp | None, out: cache.SiteStamp | None) -> Path | None:
+    """The last build's output folder, if it is not ``out`` and is still the folder it wrote."""
+    if last is None or last == out:
+        return None
+    folder = Path(last.path)
+    return folder if _site_stamp(folder) == last else None

@@ -18,12 +18,12 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from generator.cache import CACHE_DIR
+from generator.cache import CACHE_DIR, digest_bytes
 from generator.render import BUILTIN_TEMPLATES, OutputFile
 
 
@@ -106,12 +106,30 @@ the threads wait for it without holding the GIL; that helps only while a core is
 build's processes, so the render stage uses them only then."""
 
 
+COPIES_HELD = 256
+"""Files that :meth:`Staging.copy_kept` reads before it waits for them to be written."""
+
+
+class KeptFileChanged(Exception):
+    """A file that a build keeps from the last build's output folder is no longer the one that
+    build wrote (:meth:`Staging.copy_kept`)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
 class Staging:
     """A new folder beside the output folder that receives a build's files before the output
-    folder changes. Worker processes that inherit it write into it too."""
+    folder changes. Worker processes that inherit it write into it too.
 
-    def __init__(self, out: Path) -> None:
+    The files that the build keeps as the last build made them are in the output folder, or,
+    for a build into another folder than the last build's, in ``kept_in``: that build copies
+    them from there (:meth:`copy_kept`)."""
+
+    def __init__(self, out: Path, kept_in: Path | None = None) -> None:
         self.out = out.absolute()
+        self.kept_in = self.out if kept_in is None else kept_in.resolve()
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-", dir=self.out.parent))
         self._root = str(self.root)
@@ -120,6 +138,8 @@ class Staging:
         self._hold = _lock_folder(self._root)
         remove_abandoned(self.out)
         self._made: set[str] = {self._root}
+        self._checked: set[str] = {str(self.kept_in)}
+        """The folders of ``kept_in`` found to be real folders inside it."""
         self._writers: tuple[int, ThreadPoolExecutor] | None = None
         self._pending: list[Future[None]] = []
 
@@ -175,6 +195,47 @@ class Staging:
     def read(self, path: str) -> bytes:
         with open(f"{self._root}/{check_relative(path)}", "rb", buffering=0) as handle:
             return handle.read()
+
+    def read_kept(self, path: str) -> bytes:
+        """A file that the build keeps from the last build, as it is now."""
+        if self.kept_in == self.out:
+            return (self.out / check_relative(path)).read_bytes()
+        return self._read_other(path)
+
+    def _read_other(self, path: str) -> bytes:
+        """A file of ``kept_in``: only a regular file inside it, no symbolic link followed;
+        :class:`KeptFileChanged` for anything else, or a file that cannot be read."""
+        root = str(self.kept_in)
+        folder = f"{root}/{check_relative(path)}".rpartition("/")[0]
+        if folder not in self._checked:
+            if os.path.realpath(folder) != folder:
+                raise KeptFileChanged(path)
+            self._checked.add(folder)
+        try:
+            # Not blocked by a FIFO put in the file's place: it is then refused as no file.
+            fd = os.open(f"{root}/{path}", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError as exc:
+            raise KeptFileChanged(path) from exc
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise KeptFileChanged(path)
+            with open(fd, "rb", buffering=0, closefd=False) as handle:
+                return handle.read()
+        finally:
+            os.close(fd)
+
+    def copy_kept(self, digests: Mapping[str, str]) -> None:
+        """Copy the files at the paths of ``digests`` from ``kept_in`` into the staging folder,
+        each checked against its digest: :class:`KeptFileChanged` if one is not the file the
+        last build wrote."""
+        for number, path in enumerate(sorted(digests), 1):
+            data = self._read_other(path)
+            if digest_bytes(data) != digests[path]:
+                raise KeptFileChanged(path)
+            self.write_soon(path, data)
+            if number % COPIES_HELD == 0:
+                self.flush()  # no more than these files' bytes wait in memory
+        self.flush()
 
     def discard(self) -> None:
         self._wait()  # no thread may create a file in the folder after it is gone

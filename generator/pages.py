@@ -642,7 +642,7 @@ def render_site(
         assert staging is not None
         if path in site.written:
             return staging.read(path)
-        return (staging.out / path).read_bytes()
+        return staging.read_kept(path)
 
     problems = finish_site(site, rendered.pages, index, dirs, previous, staging, read_back)
     lap("other files")

@@ -442,6 +442,102 @@ def test_a_deleted_site_folder_is_written_again_in_full(tmp_path: Path) -> None:
     assert result.ok and tree(out) == before
 
 
+def count_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The URLs of the pages that builds in this process render from now on."""
+    rendered: list[str] = []
+    original = pages.render_page
+
+    def spy(env: object, view: object, config: object) -> OutputFile:
+        rendered.append(view.url)  # type: ignore[attr-defined]
+        return original(env, view, config)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pages, "render_page", spy)
+    return rendered
+
+
+def test_a_build_into_another_folder_copies_the_pages_that_are_the_same_from_the_last_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = start_project(tmp_path / "project", Random(11))
+    site, public = tmp_path / "site", tmp_path / "public"
+    first = build(BuildOptions(project, site, jobs=1, search=False))
+    assert first.ok
+    before = tree(site)
+    rendered = count_renders(monkeypatch)
+    path = sorted((project / "content/articles").rglob("*.md"))[0]
+    path.write_text(path.read_text(encoding="utf-8") + "\nEt nyt afsnit.\n", encoding="utf-8")
+    result = build(BuildOptions(project, public, jobs=1, search=False))
+    # The edited article's page and the pages that list it, not the rest of the site.
+    assert 0 < len(rendered) < first.pages // 2
+    _expected_result, expected = clean_build(project, tmp_path / "clean")
+    assert result.ok and tree(public) == expected
+    assert set(result.changed) == set(expected)
+    assert tree(site) == before  # the folder copied from is left as it was
+    # Back to the first folder with nothing edited: every page is copied, none rendered.
+    rendered.clear()
+    again = build(BuildOptions(project, site, jobs=1, search=False))
+    assert again.ok and tree(site) == expected and rendered == []
+    # And a build into the same folder with nothing changed writes nothing.
+    assert build(BuildOptions(project, site, jobs=1, search=False)).changed == ()
+
+
+def test_a_file_changed_in_the_folder_copied_from_makes_the_build_render_every_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = start_project(tmp_path / "project", Random(12))
+    site, public = tmp_path / "site", tmp_path / "public"
+    assert build(BuildOptions(project, site, jobs=1, search=False)).ok
+    expected = tree(site)
+    rendered = count_renders(monkeypatch)
+    clean_build(project, tmp_path / "clean")
+    every = sorted(rendered)  # what a build renders when it renders every page
+    rendered.clear()
+    page = next(p for p in sorted(site.rglob("index.html")) if p.parent != site)
+    page.write_text("<p>edited by hand</p>", encoding="utf-8")
+    result = build(BuildOptions(project, public, jobs=1, search=False))
+    assert result.ok and tree(public) == expected
+    assert sorted(rendered) == every
+    # A file of the folder replaced by a link to a file outside it is not followed either.
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the site", encoding="utf-8")
+    (public / "assets/style.css").unlink()
+    (public / "assets/style.css").symlink_to(secret)
+    rendered.clear()
+    again = build(BuildOptions(project, site, jobs=1, search=False))
+    assert again.ok and tree(site) == expected
+    assert sorted(rendered) == every
+    assert secret.read_text(encoding="utf-8") == "not for the site"
+    # A folder copied from that is gone: the build renders every page.
+    shutil.rmtree(site)
+    rendered.clear()
+    assert build(BuildOptions(project, public, jobs=1, search=False)).ok
+    assert tree(public) == expected and sorted(rendered) == every
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_builds_alternating_between_two_folders_write_what_a_clean_build_writes(
+    seed: int, tmp_path: Path
+) -> None:
+    rng = Random(100 + seed)
+    project = start_project(tmp_path / "project", rng)
+    folders = [tmp_path / "site", tmp_path / "public"]
+    editor = Editor(project, rng)
+    choose = Random(seed)  # which folder: apart from the edits, so that they stay the same
+    last_good: dict[Path, dict[str, bytes]] = {folder: {} for folder in folders}
+    steps = []
+    for _ in range(12):
+        out = choose.choice(folders)
+        result = build(BuildOptions(project, out, jobs=1, search=False))
+        expected, expected_files = clean_build(project, tmp_path / "clean")
+        assert [str(d) for d in result.diagnostics] == [str(d) for d in expected.diagnostics], steps
+        if expected.ok:
+            assert tree(out) == expected_files, steps
+            last_good[out] = expected_files
+        else:
+            assert tree(out) == last_good[out], steps
+        steps.append((out.name, editor.step()))
+
+
 def test_an_unreadable_cache_is_ignored(tmp_path: Path) -> None:
     project = start_project(tmp_path / "project", Random(6))
     out = tmp_path / "site"
