@@ -449,13 +449,20 @@ def test_a_signal_while_the_site_is_written_takes_effect_once_it_is_written(
 
     monkeypatch.setattr(Staging, "merge_into", interrupted)
     # A held SIGTERM would end pytest once let go: here it raises KeyboardInterrupt instead.
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # SIGINT gets Python's own handler too, which a pytest started in the background (where
+    # the shell ignores SIGINT) does not have.
+    previous = {
+        number: signal.signal(number, signal.default_int_handler)
+        for number in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         code, _out, err = build(project)
+        handler_after = signal.getsignal(signal.SIGINT)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     assert (code, err) == (130, "interrupted\n")
     assert "rejste igen" in page.read_text(encoding="utf-8")  # the write was finished
     assert sorted(p.name for p in project.iterdir()) == [".explainer-cache", "content", "site"]
     assert not (project / ".explainer-cache/writing").exists()  # and its record saved
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # as it was
+    assert handler_after is signal.default_int_handler  # as it was
