@@ -9,7 +9,9 @@ time that of all its processes (steadier than wall time on a shared machine):
 - a no-op rebuild;
 - a rebuild after editing one article (a different article each run), without search and, when
   Pagefind is installed, with it (which indexes again the part of the index that holds it);
-- a rebuild after editing the aliases of one entity, for a rarely and a often named entity.
+- a rebuild after editing the aliases of one entity, for a rarely and a often named entity;
+- a rebuild after editing one article into another output folder than the last build's, which
+  copies the unchanged pages from the last build's folder (the runs go there and back by turns).
 
 The archive is made with ``make_archive.py`` if the folder has none; the scenarios run on a copy
 of its ``content/`` (``ARCHIVE-work``), so the archive itself is never edited. Run from the
@@ -134,6 +136,8 @@ class Scenario:
     prepare: Callable[[int], None]
     """Called before run number n (from 0): what the build then has to do."""
     extra: tuple[str, ...] = ()
+    folder: Callable[[int], Path] | None = None
+    """The output folder of run number n, if not the one every other scenario builds into."""
 
 
 def articles_of(project: Path) -> list[Path]:
@@ -190,7 +194,8 @@ def measure(
         scenario.prepare(number)
         # The last build's files may still be going to disk: that is its cost, not this one's.
         settle()
-        run = run_build(project, out, [*scenario.extra, "--jobs", str(jobs)])
+        folder = out if scenario.folder is None else scenario.folder(number)
+        run = run_build(project, folder, [*scenario.extra, "--jobs", str(jobs)])
         if run.code != 0:
             raise SystemExit(f"{scenario.name}: the build failed:\n{run.output}")
         results.append(run)
@@ -239,7 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=0, help="worker processes (default: all)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
-        "--skip", nargs="*", default=[], help="scenarios to leave out: search, entity, …"
+        "--skip",
+        nargs="*",
+        default=[],
+        help="scenarios to leave out: search, clean, noop, article, entity, folders",
     )
     args = parser.parse_args(argv)
 
@@ -276,6 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settle(QUIET_DISK_S)
     n = len(articles_of(project))
     out = project.parent / f"{source.name}-site"
+    other = project.parent / f"{source.name}-site-other"
     cache = project / ".explainer-cache"
 
     def clean(_number: int) -> None:
@@ -317,6 +326,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"aliases of an entity named in {often_count} articles edited",
                 lambda number: add_alias(often, 100 + number),
                 ("--no-search",),
+            ),
+        ),
+        # Last: it leaves the cache recording the other folder. The runs build into the other
+        # folder and back by turns, each copying the pages the edit left alone from the last.
+        (
+            "folders",
+            Scenario(
+                "one article edited, built into the other output folder",
+                lambda number: edit_article(articles_of(project)[(number * 997 + 500) % n]),
+                ("--no-search",),
+                lambda number: out if number % 2 else other,
             ),
         ),
     ]

@@ -206,11 +206,8 @@ class Staging:
         """A file of ``kept_in``: only a regular file inside it, no symbolic link followed;
         :class:`KeptFileChanged` for anything else, or a file that cannot be read."""
         root = str(self.kept_in)
-        folder = f"{root}/{check_relative(path)}".rpartition("/")[0]
-        if folder not in self._checked:
-            if os.path.realpath(folder) != folder:
-                raise KeptFileChanged(path)
-            self._checked.add(folder)
+        if not self._real_folder(f"{root}/{check_relative(path)}".rpartition("/")[0]):
+            raise KeptFileChanged(path)
         try:
             # Not blocked by a FIFO put in the file's place: it is then refused as no file.
             fd = os.open(f"{root}/{path}", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -223,6 +220,21 @@ class Staging:
                 return handle.read()
         finally:
             os.close(fd)
+
+    def _real_folder(self, folder: str) -> bool:
+        """``folder``, a folder under ``kept_in`` (with no ``..`` on the way), is a folder, and
+        so is each one between them: no symbolic link leads out."""
+        if folder in self._checked:
+            return True
+        if not self._real_folder(folder.rpartition("/")[0]):
+            return False
+        try:
+            if not stat.S_ISDIR(os.lstat(folder).st_mode):
+                return False
+        except OSError:
+            return False
+        self._checked.add(folder)
+        return True
 
     def copy_kept(self, digests: Mapping[str, str]) -> None:
         """Copy the files at the paths of ``digests`` from ``kept_in`` into the staging folder,
