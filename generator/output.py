@@ -4,7 +4,9 @@ A build writes its files into a staging folder beside the output folder; nothing
 folder changes until the build has found every problem. Then the staging folder either replaces
 the output folder (:meth:`Staging.swap_in`, a clean build), or its files are moved into it one by
 one and the files that are gone are deleted (:meth:`Staging.merge_into`, an incremental build,
-which leaves every unchanged file and its modification time alone).
+which leaves every unchanged file and its modification time alone). A build into another folder
+than the last build's copies the unchanged files from that folder into the staging folder first
+(:meth:`Staging.copy_kept`), then swaps it in.
 """
 
 from __future__ import annotations
