@@ -228,7 +228,9 @@ class Staging:
         so is each one between them: no symbolic link leads out."""
         if folder in self._checked:
             return True
-        if not self._real_folder(folder.rpartition("/")[0]):
+        if not folder.startswith(f"{self.kept_in}/") or not self._real_folder(
+            folder.rpartition("/")[0]
+        ):
             return False
         try:
             if not stat.S_ISDIR(os.lstat(folder).st_mode):

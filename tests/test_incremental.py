@@ -507,7 +507,18 @@ def test_a_file_changed_in_the_folder_copied_from_makes_the_build_render_every_p
     assert again.ok and tree(site) == expected
     assert sorted(rendered) == every
     assert secret.read_text(encoding="utf-8") == "not for the site"
+    # Nor a folder replaced by a link to a folder outside, even one with the very same files.
+    outside = tmp_path / "outside-assets"
+    shutil.copytree(site / "assets", outside)
+    shutil.rmtree(site / "assets")
+    (site / "assets").symlink_to(outside, target_is_directory=True)
+    rendered.clear()
+    assert build(BuildOptions(project, public, jobs=1, search=False)).ok
+    assert tree(public) == expected
+    assert sorted(rendered) == every
+    assert not (public / "assets").is_symlink()
     # A folder copied from that is gone: the build renders every page.
+    assert build(BuildOptions(project, site, jobs=1, search=False)).ok
     shutil.rmtree(site)
     rendered.clear()
     assert build(BuildOptions(project, public, jobs=1, search=False)).ok
