@@ -392,14 +392,24 @@ def _build(
             cache.save_state(folder, new_state, state)
             return result(problems)
         removed = sorted(old_outputs.keys() - site.records.keys())
+        written: list[str] = list(site.written)
+        merge = outputs_valid
         if other is not None:
             kept = {path: r.digest for path, r in site.records.items() if path not in site.written}
+            # The output folder may hold a site of an earlier build: the files it has right stay
+            # as they are, and the others are moved in, as in an incremental build.
+            found = staging.same_in_out({path: r.digest for path, r in site.records.items()})
+            if found is not None:
+                same, removed = found
+                kept = {path: value for path, value in kept.items() if path not in same}
+                written = [path for path in written if path not in same] + sorted(kept)
+                merge = True
             staging.copy_kept(kept)
         # From here to the end of the build, Ctrl-C waits: the site changes all at once.
         held.hold()
         cache.mark_writing(folder, True)
-        if outputs_valid:
-            staging.merge_into(site.written, removed)
+        if merge:
+            staging.merge_into(written, removed)
         else:
             staging.swap_in()
     except KeptFileChanged:
@@ -445,7 +455,7 @@ def _build(
         )
         problems.append(warning(cache.CACHE_DIR, None, message))
     stopwatch.lap("save cache")
-    changed = [*site.written, *removed] if outputs_valid else site.records
+    changed = [*written, *removed] if merge else site.records
     return result(
         problems,
         pages=new_state.pages,

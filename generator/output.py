@@ -240,6 +240,23 @@ class Staging:
         self._checked.add(folder)
         return True
 
+    def same_in_out(self, digests: Mapping[str, str]) -> tuple[set[str], list[str]] | None:
+        """For a build into a folder that holds a site the cache has no record of: the paths of
+        ``digests`` whose file in the output folder has that digest already, and the files of
+        the folder that are not among ``digests``. None if the folder holds anything but
+        folders and regular files (a symbolic link, say): the build then replaces it whole."""
+        if not has_site(self.out):
+            return None
+        present = _site_files(self.out)
+        if present is None:
+            return None
+        same = set()
+        for path in sorted(present.keys() & digests.keys()):
+            with open(f"{self.out}/{path}", "rb", buffering=0) as handle:
+                if digest_bytes(handle.read()) == digests[path]:
+                    same.add(path)
+        return same, sorted(present.keys() - digests.keys())
+
     def copy_kept(self, digests: Mapping[str, str]) -> None:
         """Copy the files at the paths of ``digests`` from ``kept_in`` into the staging folder,
         each checked against its digest: :class:`KeptFileChanged` if one is not the file the
@@ -357,6 +374,30 @@ class InterruptsHeld:
             signal.signal(number, signal.SIG_DFL if handler is None else handler)
         for number in dict.fromkeys(self._caught):
             signal.raise_signal(number)  # Ctrl-C: KeyboardInterrupt, as it would have been
+
+
+def _site_files(folder: Path) -> dict[str, None] | None:
+    """The files in ``folder``, by path in it; None if it holds anything but folders and
+    regular files. No symbolic link is followed."""
+    found: dict[str, None] = {}
+    root = str(folder)
+
+    def unreadable(error: OSError) -> None:
+        raise error
+
+    try:
+        walked = list(os.walk(root, onerror=unreadable))
+    except OSError:
+        return None
+    for at, folders, files in walked:
+        base = at[len(root) + 1 :]
+        for name in (*folders, *files):
+            mode = os.lstat(f"{at}/{name}").st_mode
+            if name in files and stat.S_ISREG(mode):
+                found[f"{base}/{name}" if base else name] = None
+            elif not (name in folders and stat.S_ISDIR(mode)):
+                return None
+    return found
 
 
 ABANDONED_AFTER = 60.0

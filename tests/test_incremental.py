@@ -473,12 +473,30 @@ def test_a_build_into_another_folder_copies_the_pages_that_are_the_same_from_the
     assert result.ok and tree(public) == expected
     assert set(result.changed) == set(expected)
     assert tree(site) == before  # the folder copied from is left as it was
-    # Back to the first folder with nothing edited: every page is copied, none rendered.
+    # Back to the first folder with nothing edited: none is rendered, and since that folder
+    # holds the site of before the edit, only the files that differ are copied into it; the
+    # others, and their modification times, stay as they were.
+    stamps = {p: (site / p).stat().st_mtime_ns for p in before}
+    (site / "stray.html").write_text("<p>not of this site</p>", encoding="utf-8")
     rendered.clear()
     again = build(BuildOptions(project, site, jobs=1, search=False))
     assert again.ok and tree(site) == expected and rendered == []
+    differ = {p for p in before.keys() | expected.keys() if before.get(p) != expected.get(p)}
+    assert set(again.changed) == differ | {"stray.html"}
+    untouched = {p for p in before if p not in differ}
+    assert {p: (site / p).stat().st_mtime_ns for p in untouched} == {
+        p: stamps[p] for p in untouched
+    }
     # And a build into the same folder with nothing changed writes nothing.
     assert build(BuildOptions(project, site, jobs=1, search=False)).changed == ()
+    # A folder that holds a link is replaced whole, the link with it; what it led to is kept.
+    outside = tmp_path / "outside-tags"
+    (public / "tags").rename(outside)
+    (public / "tags").symlink_to(outside, target_is_directory=True)
+    kept = tree(outside)
+    assert build(BuildOptions(project, public, jobs=1, search=False)).ok
+    assert tree(public) == expected and not (public / "tags").is_symlink()
+    assert tree(outside) == kept
 
 
 def test_a_file_changed_in_the_folder_copied_from_makes_the_build_render_every_page(
@@ -502,6 +520,7 @@ def test_a_file_changed_in_the_folder_copied_from_makes_the_build_render_every_p
     secret.write_text("not for the site", encoding="utf-8")
     (public / "assets/style.css").unlink()
     (public / "assets/style.css").symlink_to(secret)
+    (site / "assets/style.css").unlink()  # so that the build must take it from public/
     rendered.clear()
     again = build(BuildOptions(project, site, jobs=1, search=False))
     assert again.ok and tree(site) == expected
@@ -512,6 +531,7 @@ def test_a_file_changed_in_the_folder_copied_from_makes_the_build_render_every_p
     shutil.copytree(site / "assets", outside)
     shutil.rmtree(site / "assets")
     (site / "assets").symlink_to(outside, target_is_directory=True)
+    (public / "assets/style.css").unlink()
     rendered.clear()
     assert build(BuildOptions(project, public, jobs=1, search=False)).ok
     assert tree(public) == expected
