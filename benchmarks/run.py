@@ -11,7 +11,8 @@ time that of all its processes (steadier than wall time on a shared machine):
   Pagefind is installed, with it (which indexes again the part of the index that holds it);
 - a rebuild after editing the aliases of one entity, for a rarely and a often named entity;
 - a rebuild after editing one article into another output folder than the last build's, which
-  copies the unchanged pages from the last build's folder (the runs go there and back by turns).
+  takes the unchanged files from the last build's folder (the runs go there and back by turns,
+  so from the second on the folder holds the site of two runs before, and is merged into).
 
 The archive is made with ``make_archive.py`` if the folder has none; the scenarios run on a copy
 of its ``content/`` (``ARCHIVE-work``), so the archive itself is never edited. Run from the

@@ -5,8 +5,10 @@ folder changes until the build has found every problem. Then the staging folder 
 the output folder (:meth:`Staging.swap_in`, a clean build), or its files are moved into it one by
 one and the files that are gone are deleted (:meth:`Staging.merge_into`, an incremental build,
 which leaves every unchanged file and its modification time alone). A build into another folder
-than the last build's copies the unchanged files from that folder into the staging folder first
-(:meth:`Staging.copy_kept`), then swaps it in.
+than the last build's copies the unchanged files from that folder into the staging folder
+(:meth:`Staging.copy_kept`); if the folder it builds into holds an earlier site, only those
+that differ from its files, which are then merged into it (:meth:`Staging.same_in_out`), and
+otherwise all, and the staging folder is swapped in.
 """
 
 from __future__ import annotations
