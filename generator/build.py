@@ -395,10 +395,11 @@ def _build(
         written: list[str] = list(site.written)
         merge = outputs_valid
         if other is not None:
-            kept = {path: r.digest for path, r in site.records.items() if path not in site.written}
+            digests = {path: r.digest for path, r in site.records.items()}
+            kept = {path: value for path, value in digests.items() if path not in site.written}
             # The output folder may hold a site of an earlier build: the files it has right stay
             # as they are, and the others are moved in, as in an incremental build.
-            found = staging.same_in_out({path: r.digest for path, r in site.records.items()})
+            found = staging.same_in_out(digests)
             if found is not None:
                 same, removed = found
                 kept = {path: value for path, value in kept.items() if path not in same}

@@ -380,25 +380,22 @@ class InterruptsHeld:
 
 def _site_files(folder: Path) -> dict[str, None] | None:
     """The files in ``folder``, by path in it; None if it holds anything but folders and
-    regular files. No symbolic link is followed."""
+    regular files, or cannot be read. No symbolic link is followed."""
     found: dict[str, None] = {}
-    root = str(folder)
-
-    def unreadable(error: OSError) -> None:
-        raise error
-
+    pending = [("", str(folder))]
     try:
-        walked = list(os.walk(root, onerror=unreadable))
+        while pending:
+            base, at = pending.pop()
+            with os.scandir(at) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append((f"{base}{entry.name}/", entry.path))
+                    elif entry.is_file(follow_symlinks=False):
+                        found[f"{base}{entry.name}"] = None
+                    else:
+                        return None
     except OSError:
         return None
-    for at, folders, files in walked:
-        base = at[len(root) + 1 :]
-        for name in (*folders, *files):
-            mode = os.lstat(f"{at}/{name}").st_mode
-            if name in files and stat.S_ISREG(mode):
-                found[f"{base}/{name}" if base else name] = None
-            elif not (name in folders and stat.S_ISDIR(mode)):
-                return None
     return found
 
 
